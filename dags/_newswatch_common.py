@@ -1,0 +1,100 @@
+"""What both newswatch DAGs share: the asset, the pool, retry defaults, the run's times, the failure callback.
+
+Airflow lives only in `dags/`: nothing in `pipeline/` imports this module or Airflow. The tasks import
+`pipeline` lazily, inside their bodies, so that parsing a DAG file costs an import of Airflow and nothing else
+(no database, no network, no file reads), as Airflow's best practices ask.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from airflow.sdk import Asset
+
+log = logging.getLogger(__name__)
+
+# Updated by the ingest DAG's `load` task whenever a run is loaded; the alerts DAG is scheduled on it.
+STATEMENTS = Asset("newswatch://statements")
+
+# The DuckDB file has one writer at a time: every task that writes it runs in this pool of one slot
+# (created by the compose `airflow-init` service; see docs/deploy.md).
+DUCKDB_POOL = "newswatch_duckdb"
+
+# A fixed date in the past: with catchup=False the first run is the next scheduled time after the DAG appears.
+START_DATE = datetime(2024, 1, 1, tzinfo=UTC)
+
+DEFAULT_SCHEDULE = "0 5 * * *"  # daily, 05:00 UTC
+
+# Retries with exponential backoff: 1, 2, 4 … minutes, never more than 30 between tries.
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "newswatch",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=30),
+    "execution_timeout": timedelta(minutes=30),
+}
+
+
+def read_schedule() -> str:
+    """The ingest DAG's cron schedule: `NEWSWATCH_SCHEDULE`, or daily at 05:00 UTC.
+
+    An environment variable, not an Airflow Variable: reading it at parse time queries no database.
+    """
+    return os.environ.get("NEWSWATCH_SCHEDULE", "").strip() or DEFAULT_SCHEDULE
+
+
+def read_feed_concurrency() -> int:
+    """How many feeds one run fetches at once (`NEWSWATCH_FEED_CONCURRENCY`, default 8)."""
+    raw = os.environ.get("NEWSWATCH_FEED_CONCURRENCY", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 8
+
+
+def run_times(context: Any) -> tuple[datetime, datetime]:
+    """`(now, started_at)` of the running DAG run, taken from the context, never from the clock.
+
+    `now` is the run's logical date (what the run is *for*: a cleared and re-run task sees the same value);
+    a run triggered without a logical date uses the time it was queued for (`run_after`). `started_at` is
+    when the DAG run started.
+    """
+    dag_run = context["dag_run"]
+    now = context.get("logical_date") or dag_run.run_after
+    started_at = dag_run.start_date or now
+    return now, started_at
+
+
+def describe_failure(context: Any) -> tuple[str, str]:
+    """The subject and body of a failure notice for the task instance in `context`."""
+    ti = context["task_instance"]
+    dag_id = getattr(ti, "dag_id", "?")
+    task_id = getattr(ti, "task_id", "?")
+    run_id = context.get("run_id") or getattr(ti, "run_id", "?")
+    error = context.get("exception")
+    subject = f"newswatch: {dag_id}.{task_id} failed"
+    body = (
+        f"DAG {dag_id}, run {run_id}: task {task_id} failed after {getattr(ti, 'try_number', '?')} tries.\n"
+        f"Error: {error!r}\n"
+    )
+    return subject, body
+
+
+def notify_failure(context: Any) -> None:
+    """`on_failure_callback`: tell the configured alert channels that a newswatch task failed.
+
+    The notifier lives in `pipeline.alerts`; if that package or its settings are unusable the failure is
+    logged and the callback returns quietly, so a broken alert channel never hides the original error.
+    """
+    subject, body = describe_failure(context)
+    try:
+        from pipeline.alerts import notify_pipeline_failure  # type: ignore[attr-defined]
+        from pipeline.settings import Settings
+    except ImportError:
+        log.warning("%s (pipeline.alerts has no failure notifier; nothing sent)", subject)
+        return
+    try:
+        notify_pipeline_failure(Settings.from_env(), subject=subject, body=body)
+    except Exception:  # a callback must not raise: Airflow would log it over the task's own error
+        log.exception("could not send the failure notice %r", subject)
