@@ -1,0 +1,5 @@
+"""`python -m pipeline` is `newswatch`."""
+
+from pipeline.cli import main
+
+main()

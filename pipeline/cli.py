@@ -1,0 +1,272 @@
+"""The `newswatch` command: argument parsing, progress and tables around the library. No logic lives here.
+
+Every error the package raises on purpose (`NewswatchError`) is printed as one line and exits with status 1.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.errors import InputError, NewswatchError
+from pipeline.settings import DEFAULT_DB
+
+app = typer.Typer(
+    name="newswatch",
+    help="Watch news feeds for statements about NATO expansion and security guarantees.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    Path,
+    typer.Option("--db", envvar="NEWSWATCH_DB", help="The DuckDB file (env NEWSWATCH_DB).", show_default=True),
+]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _clean_errors(command: F) -> F:
+    """Print the package's errors as one line and exit 1, instead of a traceback."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except NewswatchError as error:
+            err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+_RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
+
+
+def parse_since(value: str | None, *, default: timedelta = timedelta(days=1)) -> datetime:
+    """`--since`: an ISO date or time ("2026-11-01", "2026-11-01T08:00Z") or an age ("12h", "3d", "2w")."""
+    now = datetime.now(UTC)
+    if not value:
+        return now - default
+    match = _RELATIVE.match(value.strip().lower())
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        return now - timedelta(**{{"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[unit]: amount})
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"--since {value!r}: expected an ISO date/time or an age like 12h, 3d, 2w") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for column in columns:
+        table.add_column(column.replace("_", " "), overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(row.get(c)) for c in columns))
+    return table
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens (to stderr).")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@app.command()
+@_clean_errors
+def init(db: DbOption = DEFAULT_DB) -> None:
+    """Create the database (or bring it up to date) by applying the migrations in sql/."""
+    from pipeline.store import Store
+
+    applied = Store(db).migrate()
+    out.print(f"{db}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))
+
+
+@app.command()
+@_clean_errors
+def run(
+    feeds: Annotated[
+        Path | None, typer.Option("--feeds", envvar="NEWSWATCH_FEEDS", help="Feed list (YAML).")
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+    alerts: Annotated[bool, typer.Option(help="Send alerts for new statements at the end.")] = True,
+) -> None:
+    """Run one ingestion pass: fetch due feeds and new articles, extract, detect, load, alert."""
+    from pipeline.runner import run_from_cli
+
+    summary = run_from_cli(feeds=feeds, db=db, send_alerts=alerts, console=out)
+    if summary["status"] == "failed":
+        err.print(f"[bold red]error:[/] every feed failed ({summary['feeds_failed']} of {summary['feeds_total']})")
+        raise typer.Exit(1)
+
+
+@app.command("feeds")
+@_clean_errors
+def feeds_command(db: DbOption = DEFAULT_DB) -> None:
+    """Show the health of every feed: status, last success, items, new items, last error."""
+    from pipeline.store import Store, load_query
+
+    rows = Store(db).query(load_query("feed_health"))
+    columns = ["name", "status", "failures", "last_success", "items", "new_items", "articles", "last_error"]
+    out.print(_table(rows, columns, f"feeds in {db}"))
+
+
+@app.command()
+@_clean_errors
+def articles(
+    since: Annotated[str | None, typer.Option(help="ISO date/time or age (12h, 3d); default 1d.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object a line.")] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """List the articles fetched since a time."""
+    from pipeline.store import Store, load_query
+
+    rows = Store(db).query(load_query("articles_since"), {"since": parse_since(since), "limit": limit})
+    if as_json:
+        for row in rows:
+            out.print_json(json.dumps(row, default=str), indent=None)
+        return
+    out.print(_table(rows, ["fetched_at", "outlet", "language", "status", "statements", "title"],
+                     f"{len(rows)} article(s)"))
+
+
+@app.command()
+@_clean_errors
+def statements(
+    since: Annotated[str | None, typer.Option(help="ISO date/time or age (12h, 3d); default 7d.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object a line.")] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """List the topical statements stored since a time."""
+    from pipeline.store import Store, load_query
+
+    params = {"since": parse_since(since, default=timedelta(days=7)), "limit": limit}
+    rows = Store(db).query(load_query("statements_since"), params)
+    if as_json:
+        for row in rows:
+            out.print_json(json.dumps(row, default=str), indent=None)
+        return
+    out.print(_table(rows, ["first_seen", "speaker", "topics", "quote", "outlet", "outlet_count"],
+                     f"{len(rows)} statement(s)"))
+
+
+@app.command()
+@_clean_errors
+def extract(
+    pages: Annotated[list[Path], typer.Argument(help="Saved HTML pages.", exists=True, dir_okay=False)],
+    url: Annotated[str | None, typer.Option(help="The URL the page(s) came from.")] = None,
+) -> None:
+    """Run the pipeline's extraction on saved pages; one JSON object a line."""
+    from pipeline.extract import extract_file
+
+    for page in pages:
+        sys.stdout.write(json.dumps(extract_file(page, url=url), ensure_ascii=False) + "\n")
+
+
+@app.command()
+@_clean_errors
+def detect(
+    input_path: Annotated[Path, typer.Option("--input", help="Documents, JSON Lines {id, text}.")],
+    output_path: Annotated[Path, typer.Option("--output", help="Where to write the statements (JSONL).")],
+    include_all: Annotated[bool, typer.Option("--all", help="Every attributed statement, topical or not.")] = False,
+) -> None:
+    """Detect statements in documents, as shared/eval/CONTRACT.md specifies."""
+    from pipeline.detect.jsonl import detect_jsonl
+
+    count = detect_jsonl(input_path, output_path, include_all=include_all)
+    err.print(f"{count} document(s) -> {output_path}")
+
+
+@app.command()
+@_clean_errors
+def redetect(
+    since: Annotated[str | None, typer.Option(help="Only articles fetched since (ISO or age); default all.")] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Re-run detection on stored articles after a rule change (unchanged statements keep their ids)."""
+    from pipeline.redetect import redetect_articles
+
+    since_at = parse_since(since) if since else None
+    report = redetect_articles(db, since=since_at)
+    out.print(
+        f"{report['articles']} article(s): {report['added']} statement(s) added, {report['removed']} removed, "
+        f"{report['kept']} kept"
+    )
+
+
+@app.command()
+@_clean_errors
+def demo(
+    # Not NEWSWATCH_DB: the demo must never write sample data into the real database.
+    db: Annotated[Path, typer.Option("--db", help="Where the demo's database goes.")] = Path("data/demo.duckdb"),
+) -> None:
+    """Serve the sample outlet in seeds/demo/ on 127.0.0.1, ingest it into DB and show what was collected."""
+    import dataclasses
+    import tempfile
+
+    from pipeline.demo import demo_feed_list, serve_demo
+    from pipeline.http import HttpSettings
+    from pipeline.runner import run_from_cli
+    from pipeline.store import Store, load_query
+
+    # The demo server is on 127.0.0.1, which the address guard refuses unless told otherwise.
+    http = dataclasses.replace(HttpSettings.from_env(), allow_private_addresses=True, host_delay=0.0)
+    with tempfile.TemporaryDirectory() as tmp, serve_demo() as base:
+        out.print(f"serving the sample outlet (fictional, sample data) at {base}")
+        feeds = demo_feed_list(base, Path(tmp) / "feeds.yaml")
+        run_from_cli(feeds=feeds, db=db, send_alerts=False, console=out, http=http)
+    store = Store(db)
+    params = {"since": datetime(1970, 1, 1, tzinfo=UTC), "limit": 100}
+    rows = store.query(load_query("articles_since"), params)
+    out.print(_table(rows, ["outlet", "language", "status", "statements", "title"], f"{len(rows)} article(s)"))
+    rows = store.query(load_query("statements_since"), params)
+    out.print(_table(rows, ["speaker", "speaker_role", "topics", "score", "quote", "outlet"],
+                     f"{len(rows)} topical statement(s)"))
+    out.print(f"query it yourself: duckdb {db} \"SELECT * FROM statement_clusters\"")
+
+
+def _mount_alerts() -> None:
+    try:
+        from pipeline.alerts_cli import alerts_app
+    except ImportError:  # the alerts module is optional until it lands
+        return
+    app.add_typer(alerts_app, name="alerts", help="Preview, send and test alerts.")
+
+
+_mount_alerts()
+
+
+def main() -> None:
+    app()

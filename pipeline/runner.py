@@ -1,0 +1,97 @@
+"""`newswatch run` for people: progress bars while it works, a summary table at the end."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline.config import load_feeds
+from pipeline.http import HttpSettings
+from pipeline.ingest import run_pass
+from pipeline.settings import Settings
+from pipeline.stage import FeedOutcome
+from pipeline.store import Store, fetch_dicts
+
+
+class RichProgress:
+    """Two bars: feeds done, and articles fetched and extracted."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.feeds = progress.add_task("feeds", total=None)
+        self.articles = progress.add_task("articles", total=0)
+
+    def feeds_planned(self, total: int) -> None:
+        self.progress.update(self.feeds, total=total)
+
+    def articles_found(self, count: int) -> None:
+        task = self.progress.tasks[self.articles]
+        self.progress.update(self.articles, total=(task.total or 0) + count)
+
+    def article_done(self) -> None:
+        self.progress.advance(self.articles)
+
+    def feed_done(self, outcome: FeedOutcome) -> None:
+        self.progress.advance(self.feeds)
+
+
+def run_from_cli(
+    *,
+    feeds: Path | None,
+    db: Path,
+    send_alerts: bool,
+    console: Console,
+    http: HttpSettings | None = None,
+) -> dict[str, Any]:
+    settings = Settings.from_env()
+    feeds_path = feeds or settings.feeds
+    sources = load_feeds(feeds_path)
+    store = Store(db)
+    now = datetime.now(UTC)
+    run_id = f"cli-{now.strftime('%Y%m%dT%H%M%S.%fZ')}"
+    columns = (TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as bars:
+        summary = run_pass(store, sources, run_id=run_id, settings=settings, now=now,
+                           progress=RichProgress(bars), http=http)
+    console.print(_summary_table(store, run_id, summary, feeds_path, db))
+    if send_alerts and summary["statements_new"]:
+        summary["alerts"] = _send_alerts(store, settings, console, now)
+    return summary
+
+
+def _summary_table(store: Store, run_id: str, summary: dict[str, Any], feeds: Path, db: Path) -> Table:
+    with store.reader() as con:
+        rows = fetch_dicts(
+            con,
+            "SELECT f.name, l.status, l.http_status, l.items, l.new_items, l.error "
+            "FROM fetch_log l JOIN feeds f USING (feed_id) WHERE l.run_id = ? ORDER BY l.status DESC, f.name",
+            [run_id],
+        )
+    table = Table(
+        title=f"run {run_id}: {summary['status']} — {summary['feeds_ok']}/{summary['feeds_total']} feeds ok, "
+        f"{summary['articles_new']} new article(s), {summary['statements_new']} new statement(s)",
+        caption=f"feeds from {feeds}, stored in {db}",
+        title_justify="left",
+    )
+    for column in ("feed", "status", "http", "items", "new", "error"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        style = "red" if r["status"] == "error" else None
+        table.add_row(r["name"], r["status"], str(r["http_status"] or "-"), str(r["items"]),
+                      str(r["new_items"]), r["error"] or "", style=style)
+    return table
+
+
+def _send_alerts(store: Store, settings: Settings, console: Console, now: datetime) -> Any:
+    from pipeline.alerts import send_alerts
+
+    if not settings.alerts.exists():
+        return None
+    report = send_alerts(store, settings.alerts, now=now)
+    console.print(f"alerts: {report}")
+    return report

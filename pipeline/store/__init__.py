@@ -1,0 +1,9 @@
+"""The database: the only package that touches DuckDB.
+
+`db` holds the connection discipline (short-lived writer, read-only readers, migrations, Arrow upserts);
+`ingest` the reads and writes of an ingestion pass; `statements` detection results and their clusters.
+"""
+
+from pipeline.store.db import DEFAULT_DB, Store, fetch_dicts, list_migrations, load_query, upsert
+
+__all__ = ["DEFAULT_DB", "Store", "fetch_dicts", "list_migrations", "load_query", "upsert"]
