@@ -1,0 +1,169 @@
+"""Resolve a source mention to the speaker it names, within one article.
+
+Pronouns go to the most recent compatible speaker (or, failing one, person); nominal mentions ("the
+diplomat", "the Kremlin spokesman") to the person the article or `seeds/speakers.yaml` gives that role; names to
+the fullest form the article uses. Genders learnt from a resolved pronoun are kept for the rest of the article.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.detect.cues import Tokens
+from pipeline.detect.lexicon import SpeakerLexicon
+from pipeline.detect.speakers import DETERMINERS, PRONOUNS, Entity, Mention, Roster, subject_before
+
+MAX_PARAGRAPHS_BACK = 4
+INSTITUTION_HEADS = frozenset(
+    """kremlin ministry government department office agency company firm council committee commission
+    board court embassy police service army military party union association organization organisation
+    federation league team club university school hospital administration cabinet parliament senate
+    alliance bank group statement report letter response document note declaration study survey""".split()
+)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    speaker: str | None
+    role: str | None
+    person: bool  # a person (pronouns "he"/"she" may refer to it later)
+
+
+@dataclass
+class _Said:
+    token: int
+    paragraph: int
+    resolution: Resolution
+    entity: Entity | None
+
+
+class Resolver:
+    """Resolves mentions in document order, remembering who has spoken."""
+
+    def __init__(self, text: str, tokens: Tokens, roster: Roster, lexicon: SpeakerLexicon) -> None:
+        self.text = text
+        self.tokens = tokens
+        self.roster = roster
+        self.lexicon = lexicon
+        self.history: list[_Said] = []
+
+    def resolve(self, mention: Mention, paragraph: int, floor: int) -> Resolution:
+        """Who `mention` names; `floor` is the first token of its sentence (for relative pronouns)."""
+        entity: Entity | None = None
+        if mention.kind == "pronoun":
+            found = self._pronoun(self.tokens.lower[mention.first], mention.first, paragraph)
+            self._remember(mention.first, paragraph, found[0], found[1])
+            return found[0]
+        if mention.kind == "relative":
+            comma = mention.first - 1
+            antecedent = subject_before(self.tokens, comma, floor, self.lexicon)
+            if antecedent is None or antecedent.kind == "relative":
+                return Resolution(None, None, False)
+            return self.resolve(antecedent, paragraph, floor)
+        if mention.kind == "name":
+            resolution, entity = self._name(mention)
+        elif mention.kind == "nominal":
+            resolution, entity = self._nominal(mention)
+        else:
+            resolution = Resolution(self._words(mention.first, mention.last), None, False)
+        self._remember(mention.first, paragraph, resolution, entity)
+        return resolution
+
+    def inherit(self, resolution: Resolution, token: int, paragraph: int) -> None:
+        """Record a statement whose speaker was carried over from the previous one."""
+        self._remember(token, paragraph, resolution, None)
+
+    def _remember(self, token: int, paragraph: int, resolution: Resolution, entity: Entity | None) -> None:
+        if resolution.speaker is not None:
+            if entity is None and resolution.person:
+                entity = self.roster.entity_for(resolution.speaker.split()[-1])
+            self.history.append(_Said(token, paragraph, resolution, entity))
+
+    def _words(self, first: int, last: int) -> str:
+        return self.text[self.tokens.starts[first] : self.tokens.ends[last - 1]]
+
+    def _name(self, mention: Mention) -> tuple[Resolution, Entity | None]:
+        first = max(mention.first, mention.name_first)
+        name = self._words(first, mention.last)
+        if name.endswith(("'s", "’s")):
+            name = name[:-2]
+        institution = self.lexicon.institutions.get(name.lower())
+        if institution is not None:
+            return Resolution(name, None, False), None
+        entity = self.roster.entity_for(name.split()[-1])
+        role = self._words(mention.first, first) if first > mention.first else None
+        person = self.lexicon.by_alias.get(name.lower()) or self.lexicon.by_alias.get(
+            name.split()[-1].lower()
+        )
+        if entity is not None:
+            full = entity.name if len(entity.name.split()) >= len(name.split()) else name
+            role = role or entity.role or (person.role if person else None)
+            personlike = entity.gender is not None or entity.role is not None or len(full.split()) > 1
+            return Resolution(full, role, personlike or person is not None), entity
+        return Resolution(name, role or (person.role if person else None), person is not None), None
+
+    def _nominal(self, mention: Mention) -> tuple[Resolution, Entity | None]:
+        words = self._words(mention.first, mention.last)
+        first_word = self.tokens.lower[mention.first]
+        bare = words.split(" ", 1)[1] if first_word in DETERMINERS and " " in words else words
+        low = bare.lower().replace("’", "'")
+        head = self.tokens.lower[mention.last - 1]
+        for person in self.lexicon.people:
+            if any(low.endswith(nominal) for nominal in person.nominals):
+                entity = self.roster.entity_for(person.name.split()[-1])
+                if entity is not None:
+                    return Resolution(entity.name, bare, True), entity
+        if head in INSTITUTION_HEADS or head not in self.lexicon.role_nouns:
+            return Resolution(words, None, False), None
+        for entity in self.roster.people_before(mention.first)[:30]:
+            if entity.role and head in entity.role.lower():
+                return Resolution(entity.name, bare, True), entity
+        for said in reversed(self.history[-10:]):
+            if said.resolution.role and head in said.resolution.role.lower():
+                return said.resolution, said.entity
+        people = self.roster.people_before(mention.first)
+        if people:
+            return Resolution(people[0].name, bare, True), people[0]
+        return Resolution(words, None, False), None
+
+    def _pronoun(self, word: str, token: int, paragraph: int) -> tuple[Resolution, Entity | None]:
+        gender = PRONOUNS.get(word, "x")
+        best: tuple[float, Resolution, Entity | None] | None = None
+        for said in reversed(self.history[-12:]):
+            distance = paragraph - said.paragraph
+            if distance > MAX_PARAGRAPHS_BACK:
+                break
+            fit = self._fit(gender, said.resolution.person, said.entity)
+            if fit is None:
+                continue
+            score = 3.0 + fit - 0.4 * distance
+            if best is None or score > best[0]:
+                best = (score, said.resolution, said.entity)
+        if gender in ("m", "f"):
+            for rank, entity in enumerate(self.roster.people_before(token)[:12]):
+                fit = self._fit(gender, True, entity)
+                if fit is None:
+                    continue
+                score = 1.6 + fit - 0.3 * rank
+                if best is None or score > best[0]:
+                    best = (score, Resolution(entity.name, entity.role, True), entity)
+        if best is None:
+            return Resolution(None, None, gender in ("m", "f")), None
+        entity = best[2]
+        if entity is not None and entity.gender is None and gender in ("m", "f"):
+            entity.gender = gender
+        return best[1], entity
+
+    @staticmethod
+    def _fit(gender: str, person: bool, entity: Entity | None) -> float | None:
+        """How well a pronoun of `gender` fits a candidate; None when it cannot refer to it."""
+        if gender in ("m", "f"):
+            if not person:
+                return None
+            known = entity.gender if entity is not None else None
+            if known is None:
+                return 0.0
+            return 2.0 if known == gender else None
+        if gender in ("n", "p"):
+            return 0.5 if not person else (None if gender == "n" else -1.0)
+        return None

@@ -1,0 +1,108 @@
+"""Words of an article and the reported-speech cues among them.
+
+`tokenize` splits the text once into word and punctuation tokens with their offsets; `find_cues` marks the
+verbs of saying (single words and phrases like "pointed out") and the according-to frames from
+`seeds/cues.yaml`. Tokens inside quotation marks are the speaker's own words and are never cues.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.detect.lexicon import CueLexicon, CueVerb
+
+TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+(?:[’'\-.][^\W_]+)*|\S")
+
+BE_FORMS = frozenset("is are was were be been being am".split())
+PARTICIPLE_SUBJECTLESS = frozenset({"to"})
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """Word and punctuation tokens of one text, with their character spans."""
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    words: tuple[str, ...]
+    lower: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+def tokenize(text: str) -> Tokens:
+    """Split `text` into tokens: words (with inner apostrophes, hyphens and dots), initialisms, punctuation."""
+    starts: list[int] = []
+    ends: list[int] = []
+    words: list[str] = []
+    for m in TOKEN.finditer(text):
+        starts.append(m.start())
+        ends.append(m.end())
+        words.append(m.group())
+    return Tokens(tuple(starts), tuple(ends), tuple(words), tuple(w.lower() for w in words))
+
+
+@dataclass(frozen=True)
+class CueHit:
+    """A verb of saying (or an according-to phrase) at tokens [first, last)."""
+
+    first: int
+    last: int
+    verb: CueVerb | None  # None for an according-to phrase
+    according_to: bool = False
+
+    @property
+    def participle(self) -> bool:
+        return self.verb is not None and self.verb.form[0].endswith(("ing", "ив", "ав"))
+
+
+def _phrase_at(tokens: Tokens, i: int, phrase: tuple[str, ...], stop: int) -> bool:
+    if i + len(phrase) > stop:
+        return False
+    return all(tokens.lower[i + k] == phrase[k] for k in range(len(phrase)))
+
+
+def find_cues(tokens: Tokens, first: int, last: int, lexicon: CueLexicon, quoted: bytearray) -> list[CueHit]:
+    """Cues among tokens [first, last), skipping tokens inside quotations (`quoted[char] == 1`)."""
+    hits: list[CueHit] = []
+    according_first = {p[0] for p in lexicon.according_to}
+    i = first
+    while i < last:
+        word = tokens.lower[i]
+        if quoted[tokens.starts[i]]:
+            i += 1
+            continue
+        found: CueHit | None = None
+        if word in according_first:
+            for phrase in lexicon.according_to:
+                if _phrase_at(tokens, i, phrase, last):
+                    found = CueHit(i, i + len(phrase), None, according_to=True)
+                    break
+        if found is None:
+            for verb in lexicon.verbs.get(word, ()):
+                if _phrase_at(tokens, i, verb.form, last):
+                    found = CueHit(i, i + len(verb.form), verb)
+                    break
+        if found is not None and found.verb is not None and _is_not_speech(tokens, i, first):
+            found = None
+        if found is not None:
+            hits.append(found)
+            i = found.last
+        else:
+            i += 1
+    return hits
+
+
+def _is_not_speech(tokens: Tokens, i: int, first: int) -> bool:
+    """A passive ("was told"), an infinitive ("declined to say") or a noun use ("the says")."""
+    if i == first:
+        return False
+    before = tokens.lower[i - 1]
+    if before in BE_FORMS:
+        return tokens.lower[i] not in ("saying",)
+    if before == "to":
+        return not (
+            i - 2 >= first and tokens.lower[i - 2] in ("on", "went", "goes", "go", "had", "has", "have")
+        )
+    return before in ("the", "a", "an", "his", "her", "their", "its", "my", "our", "your")

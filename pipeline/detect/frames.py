@@ -1,0 +1,173 @@
+"""Reported-speech frames around one cue: where the reported words are, relative to the cue and its source.
+
+For a cue with its source (`X said`, `said X`), the reported words are before it (`"…," X said.`,
+`…, X said.`), after it (`X said (that) …`, `X said: "…"`), or both (`"…," he said, "…"`). A cue with
+nothing reported beside it (`Lavrov told reporters after the meeting.`) is a cue-only sentence that names the
+speaker of an adjacent quotation. `according to X` frames work the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.detect.cues import CueHit, Tokens
+from pipeline.detect.quotes import Quote
+from pipeline.detect.speakers import PRONOUNS, TIME_WORDS, Mention
+
+SEPARATORS = ",—–-"
+CLOSING = "\"”’'»«“"
+OBJECT_VERBS = frozenset({"tell", "ask", "warn", "urge", "assure", "remind", "inform", "accuse", "promise"})
+OBJECT_PRONOUNS = frozenset("him her them me us you it reporters journalists".split())
+END_PUNCT = ".!?;:…"
+
+
+@dataclass(frozen=True)
+class Content:
+    """Reported words found for a cue: text[start:end]."""
+
+    start: int
+    end: int
+    kind: str  # direct, indirect, mixed, according_to
+    quote: Quote | None  # the quotation, for a direct statement
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    first: int  # first token
+    last: int  # one past the last token
+    paragraph: int
+
+
+class Framer:
+    """Reads the frames of the cues of one article."""
+
+    def __init__(self, text: str, tokens: Tokens, quotes: list[Quote]) -> None:
+        self.text = text
+        self.tokens = tokens
+        self.quote_at_open = {q.open: q for q in quotes}
+        self.quote_at_close = {q.close: q for q in quotes if q.close is not None}
+        self.quote_by_end = {q.end: q for q in quotes}
+        self.quotes = quotes
+
+    def before(self, sentence: Sentence, clause_start: int) -> Content | None:
+        """Reported words ending just before the source-and-cue clause that starts at char `clause_start`."""
+        text = self.text
+        end = clause_start
+        while end > sentence.start and text[end - 1].isspace():
+            end -= 1
+        if end <= sentence.start:
+            return None
+        last = text[end - 1]
+        if last in CLOSING and (end - 1) in self.quote_at_close:
+            quote = self.quote_at_close[end - 1]
+            return Content(quote.start, quote.end, "direct", quote)
+        if last not in SEPARATORS:
+            return None
+        end -= 1
+        while end > sentence.start and text[end - 1].isspace():
+            end -= 1
+        if end > sentence.start and text[end - 1] in CLOSING and (end - 1) in self.quote_at_close:
+            quote = self.quote_at_close[end - 1]
+            return Content(quote.start, quote.end, "direct", quote)
+        start = sentence.start
+        if end - start < 12:
+            return None
+        return Content(start, end, self._kind(start, end), None)
+
+    def after(
+        self, sentence: Sentence, token: int, hit: CueHit, has_subject_after: bool
+    ) -> tuple[Content | None, bool]:
+        """Reported words after the clause ending before `token`; and whether "that" or a colon introduced them."""
+        tokens, text = self.tokens, self.text
+        k = token
+        end_tok = sentence.last
+        if k >= end_tok:
+            return None, False
+        verb = hit.verb
+        if verb is not None and verb.lemma in OBJECT_VERBS and not has_subject_after:
+            k = self._skip_object(k, end_tok)
+        marked = False
+        steps = 0
+        if k < end_tok and tokens.lower[k] in TIME_WORDS:
+            while k < end_tok and steps < 14:
+                w = tokens.words[k]
+                if tokens.lower[k] == "that" or w in (",", ":") or tokens.starts[k] in self.quote_at_open:
+                    break
+                k += 1
+                steps += 1
+            if k >= end_tok or steps >= 14:
+                return None, False
+        if k < end_tok and tokens.words[k] == ",":
+            nxt = k + 1
+            if nxt < end_tok and tokens.starts[nxt] in self.quote_at_open:
+                k = nxt
+            elif nxt < end_tok and tokens.lower[nxt] == "that":
+                k = nxt
+            else:
+                return None, False
+        if k < end_tok and (tokens.lower[k] in ("that", "что", "що") or tokens.words[k] == ":"):
+            marked = True
+            k += 1
+        if k >= end_tok:
+            return None, marked
+        start = tokens.starts[k]
+        quote = self.quote_at_open.get(start)
+        if quote is not None:
+            return Content(quote.start, quote.end, "direct", quote), True
+        end = sentence.end
+        while end > start and (text[end - 1] in END_PUNCT or text[end - 1].isspace()):
+            end -= 1
+        if end - start < 12 or end_tok - k < 3:
+            return None, marked
+        return Content(start, end, self._kind(start, end), None), marked
+
+    def _skip_object(self, k: int, stop: int) -> int:
+        """Skip the person told ("told reporters", "told The Canadian Press", "told him")."""
+        tokens = self.tokens
+        if k >= stop:
+            return k
+        low = tokens.lower[k]
+        if low in OBJECT_PRONOUNS or low in PRONOUNS:
+            return k + 1
+        j = k
+        if low in ("the", "a", "an", "his", "her", "their"):
+            j += 1
+        while j < stop and j - k < 6 and tokens.words[j][:1].isupper():
+            j += 1
+        if j == k:
+            return k
+        if j < stop and tokens.words[j][:1].islower() and tokens.lower[j] not in ("that", "on", "in", "at"):
+            # "told the committee members that": one more common noun
+            j += 1
+        return j
+
+    def _kind(self, start: int, end: int) -> str:
+        text = self.text
+        for i in range(start, min(end, start + 2000)):
+            if text[i] in '"“”«»„' and (i in self.quote_at_open or i in self.quote_at_close):
+                return "mixed"
+        return "indirect"
+
+    def according(self, sentence: Sentence, hit: CueHit, mention: Mention) -> Content | None:
+        """The words reported by an according-to frame."""
+        tokens, text = self.tokens, self.text
+        if hit.first == sentence.first or (
+            hit.first > sentence.first and tokens.words[hit.first - 1] in ",("
+        ):
+            after = mention.last
+            if after < sentence.last and tokens.words[after] == ",":
+                start = tokens.starts[after + 1] if after + 1 < sentence.last else sentence.end
+                end = sentence.end
+                while end > start and (text[end - 1] in END_PUNCT or text[end - 1].isspace()):
+                    end -= 1
+                if end - start >= 12 and hit.first == sentence.first:
+                    return Content(start, end, "according_to", None)
+            if hit.first > sentence.first:
+                end = tokens.starts[hit.first - 1]
+                while end > sentence.start and text[end - 1].isspace():
+                    end -= 1
+                if end - sentence.start >= 12:
+                    return Content(sentence.start, end, "according_to", None)
+        return None

@@ -1,0 +1,338 @@
+"""Source spans at a cue, and who they are: names, pronouns, roles and institutions within one article.
+
+`subject_before` / `subject_after` read the noun phrase next to a cue ("Russian Foreign Minister Sergey
+Lavrov said", "said the diplomat"). A `Roster` of the article's names (with the roles the article gives them)
+resolves a mention to the speaker's fullest name: surnames to the full name, pronouns to the most recent
+compatible speaker or person, nominal mentions ("the diplomat", "Russia's top diplomat") to the person the
+article introduced with that role. `seeds/speakers.yaml` adds genders, aliases and usual nominals; anyone not in
+it is handled by the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.detect.cues import Tokens
+from pipeline.detect.lexicon import SpeakerLexicon
+
+PRONOUNS = {
+    "he": "m",
+    "she": "f",
+    "they": "p",
+    "it": "n",
+    "i": "x",
+    "we": "p",
+    "он": "m",
+    "она": "f",
+    "они": "p",
+    "він": "m",
+    "вона": "f",
+    "вони": "p",
+}
+RELATIVES = frozenset({"who", "which", "that"})
+DETERMINERS = frozenset("the a an his her their its our this that these those another one some".split())
+SKIP_BETWEEN = frozenset(
+    """also later then further once recently earlier again previously repeatedly reportedly has have had would
+    will did does do had only even quickly simply publicly privately separately quietly angrily bluntly flatly
+    initially subsequently still already openly firmly frankly himself herself has've emphatically
+    bluntly directly explicitly""".split()
+)
+STOP_CAPS = frozenset(
+    """the a an but and or so yet still meanwhile however when while if after before since as in on at for from
+    with by of to then now later also this that these those there here it its he she they we i you his her
+    their our my your what who why how where speaking asked according last next this today tomorrow yesterday
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
+    september october november december earlier instead indeed both each every some many most other such
+    mr mrs ms dr""".split()
+)
+TIME_WORDS = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday today yesterday tonight earlier later recently
+    last this on in at during after before following while when from to by via with about of over through
+    under amid inside outside ahead afterwards""".split()
+)
+MODIFIERS = frozenset(
+    """head top chief senior junior former deputy acting interim assistant associate vice foreign prime general
+    executive managing press national defence defense security interior finance health justice education
+    rookie star veteran new longtime long-time then-president current first second lead principal special
+    federal provincial state local regional city county municipal russian ukrainian american british french
+    german chinese canadian polish finnish swedish turkish hungarian european western eastern military
+    spokesman spokeswoman spokesperson communications media public political""".split()
+)
+HONORIFIC_GENDER = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "lady": "f", "madam": "f"}
+TITLE_ABBREVIATIONS = frozenset(
+    "mr mrs ms miss dr gen gov sen rep lt col sgt capt prof rev hon insp det supt".split()
+)
+PARTICLES = frozenset("de van von der den del la le du da di bin al el ben".split())
+GROUP_NOUNS = frozenset(
+    """officials police experts analysts critics residents sources authorities investigators organizers
+    organisers researchers scientists doctors lawyers prosecutors witnesses observers diplomats officers
+    leaders members protesters activists lawmakers legislators ministers spokespeople representatives
+    negotiators parents students teachers workers employees people voters supporters opponents economists
+    scholars historians""".split()
+)
+
+
+def is_capitalized(word: str) -> bool:
+    return word[:1].isupper()
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A source span at a cue: tokens [first, last)."""
+
+    first: int
+    last: int
+    kind: str  # "name", "pronoun", "nominal", "group", "relative"
+    name_first: int = -1  # the name part inside the span, for kind "name"
+
+
+def _name_split(tokens: Tokens, first: int, last: int, lexicon: SpeakerLexicon) -> int:
+    """Index where the name starts in a capitalised run [first, last): after the last role word."""
+    start = first
+    for k in range(first, last - 1):
+        low = tokens.lower[k].strip(".")
+        if (
+            low in lexicon.role_nouns
+            or low in MODIFIERS
+            or low in STOP_CAPS
+            or tokens.words[k].endswith(("'s", "’s"))
+        ):
+            start = k + 1
+    return start
+
+
+def subject_before(tokens: Tokens, cue: int, floor: int, lexicon: SpeakerLexicon) -> Mention | None:
+    """The noun phrase that ends just before the cue at token `cue` (adverbs and auxiliaries skipped)."""
+    j = cue - 1
+    while j >= floor and tokens.lower[j] in SKIP_BETWEEN:
+        j -= 1
+    if j < floor:
+        return None
+    low = tokens.lower[j]
+    if low in PRONOUNS:
+        return Mention(j, j + 1, "pronoun")
+    if low in RELATIVES and j - 1 >= floor and tokens.words[j - 1] == ",":
+        return Mention(j, j + 1, "relative")
+    k = j
+    has_det = False
+    while k >= floor and j - k < 10:
+        word, lw = tokens.words[k], tokens.lower[k]
+        if lw in DETERMINERS and k < j:
+            has_det = True
+            k -= 1
+            break
+        if word[:1].isupper() and lw not in STOP_CAPS:
+            k -= 1
+            continue
+        if word == "." and k - 1 >= floor and tokens.lower[k - 1] in TITLE_ABBREVIATIONS:
+            k -= 1
+            continue
+        if word[:1].isupper() and lw in ("mr", "mrs", "ms", "dr") and k < j:
+            k -= 1
+            continue
+        if word[:1].islower() and (lw in lexicon.role_nouns or lw in MODIFIERS or lw in GROUP_NOUNS):
+            k -= 1
+            continue
+        if (
+            lw in ("of", "for", "at", "with")
+            and k < j
+            and k - 1 >= floor
+            and (tokens.lower[k - 1] in lexicon.role_nouns or tokens.lower[k - 1] in GROUP_NOUNS)
+        ):
+            k -= 1
+            continue
+        if word[:1].islower() and word.isalpha() and k < j and _det_within(tokens, k, floor):
+            k -= 1
+            continue
+        break
+    first = k + 1
+    if first > j:
+        return None
+    words = tokens.lower[first : j + 1]
+    if not has_det and all(w in STOP_CAPS for w in words):
+        return None
+    if words[-1] in lexicon.not_speakers:
+        return None
+    head = tokens.words[j]
+    if is_capitalized(head) and tokens.lower[j] not in STOP_CAPS:
+        return Mention(first, j + 1, "name", _name_split(tokens, first, j + 1, lexicon))
+    if tokens.lower[j] in GROUP_NOUNS and not has_det:
+        return Mention(first, j + 1, "group")
+    if has_det or tokens.lower[j] in lexicon.role_nouns:
+        return Mention(first, j + 1, "nominal")
+    return None
+
+
+def _det_within(tokens: Tokens, k: int, floor: int) -> bool:
+    """A determiner or possessive within three words left of token k, with only words between."""
+    for m in range(k - 1, max(floor, k - 4) - 1, -1):
+        lw = tokens.lower[m]
+        if lw in DETERMINERS or tokens.words[m].endswith(("'s", "’s")):
+            return True
+        if not tokens.words[m].isalpha():
+            return False
+    return False
+
+
+def subject_after(tokens: Tokens, cue_end: int, ceiling: int, lexicon: SpeakerLexicon) -> Mention | None:
+    """The noun phrase just after an inverted cue ("…," said the minister)."""
+    i = cue_end
+    if i >= ceiling:
+        return None
+    low = tokens.lower[i]
+    if low in PRONOUNS:
+        return Mention(i, i + 1, "pronoun")
+    if low in TIME_WORDS:
+        return None
+    k = i
+    has_det = low in DETERMINERS
+    if has_det:
+        k += 1
+    while k < ceiling and k - i < 10:
+        word, lw = tokens.words[k], tokens.lower[k]
+        if (
+            word[:1].isupper()
+            and lw not in TIME_WORDS
+            and (lw not in STOP_CAPS or lw in ("mr", "mrs", "ms", "dr"))
+        ):
+            k += 1
+            continue
+        if word == "." and k > i and tokens.lower[k - 1] in TITLE_ABBREVIATIONS:
+            k += 1
+            continue
+        if (
+            word[:1].islower()
+            and word.isalpha()
+            and lw not in TIME_WORDS
+            and lw not in RELATIVES
+            and (has_det or lw in lexicon.role_nouns or lw in MODIFIERS or lw in GROUP_NOUNS)
+        ):
+            k += 1
+            continue
+        if word.endswith(("'s", "’s")):
+            k += 1
+            continue
+        break
+    if k == i or (has_det and k == i + 1):
+        return None
+    last = k
+    head = tokens.words[last - 1]
+    if is_capitalized(head):
+        return Mention(i, last, "name", _name_split(tokens, i, last, lexicon))
+    if tokens.lower[last - 1] in GROUP_NOUNS and not has_det:
+        return Mention(i, last, "group")
+    return Mention(i, last, "nominal")
+
+
+@dataclass
+class Entity:
+    """A person or body the article names."""
+
+    name: str
+    surname: str
+    gender: str | None
+    role: str | None
+    positions: list[int] = field(default_factory=list)  # token indices of its mentions
+
+
+class Roster:
+    """The names an article gives, with roles and genders, for resolving mentions."""
+
+    def __init__(self, text: str, tokens: Tokens, lexicon: SpeakerLexicon) -> None:
+        self.text = text
+        self.tokens = tokens
+        self.lexicon = lexicon
+        self.by_surname: dict[str, list[Entity]] = {}
+        self.persons: list[tuple[int, Entity]] = []  # (token index, entity) in document order
+        self._scan()
+
+    def _scan(self) -> None:
+        tokens = self.tokens
+        n = len(tokens)
+        i = 0
+        while i < n:
+            if not self._name_word(i):
+                i += 1
+                continue
+            j = i
+            while j < n and (
+                self._name_word(j)
+                or (tokens.lower[j] in PARTICLES and j + 1 < n and self._name_word(j + 1) and j > i)
+            ):
+                j += 1
+            self._add_run(i, j)
+            i = j
+        return
+
+    def _name_word(self, k: int) -> bool:
+        word = self.tokens.words[k]
+        return word[:1].isupper() and word[:1].isalpha() and self.tokens.lower[k] not in STOP_CAPS
+
+    def _add_run(self, first: int, last: int) -> None:
+        tokens, lexicon = self.tokens, self.lexicon
+        start = _name_split(tokens, first, last, lexicon)
+        if start >= last:
+            return
+        words = [w for w in tokens.words[start:last]]
+        if words and words[-1].endswith(("'s", "’s")):
+            words[-1] = words[-1][:-2]
+        name = " ".join(words)
+        surname = words[-1].lower()
+        person = lexicon.by_alias.get(name.lower()) or lexicon.by_alias.get(surname)
+        gender = person.gender if person else None
+        first_low = tokens.lower[start]
+        if gender is None and len(words) > 1:
+            gender = lexicon.genders.get(first_low)
+        if first > 0 and tokens.lower[first - 1] in HONORIFIC_GENDER:
+            gender = HONORIFIC_GENDER[tokens.lower[first - 1]]
+        elif first > 1 and tokens.words[first - 1] == "." and tokens.lower[first - 2] in HONORIFIC_GENDER:
+            gender = HONORIFIC_GENDER[tokens.lower[first - 2]]
+        role = " ".join(tokens.words[first:start]) or None
+        personlike = bool(person) or gender is not None or role is not None
+        entity = self._find(surname, name)
+        if entity is None:
+            entity = Entity(name, surname, gender, role)
+            self.by_surname.setdefault(surname, []).append(entity)
+        else:
+            if len(name.split()) > len(entity.name.split()):
+                entity.name = name
+            entity.gender = entity.gender or gender
+            entity.role = entity.role or role
+        entity.positions.append(start)
+        if personlike or len(words) >= 2:
+            self.persons.append((start, entity))
+
+    def _find(self, surname: str, name: str) -> Entity | None:
+        candidates = self.by_surname.get(surname)
+        if not candidates:
+            return None
+        first = name.split()[0].lower()
+        for entity in candidates:
+            if (
+                len(name.split()) == 1
+                or entity.name.split()[0].lower() == first
+                or len(entity.name.split()) == 1
+            ):
+                return entity
+        return None
+
+    def entity_for(self, surname: str) -> Entity | None:
+        """The entity an article calls by this surname (the most fully named one)."""
+        candidates = self.by_surname.get(surname.lower())
+        if candidates:
+            return max(candidates, key=lambda e: len(e.name.split()))
+        person = self.lexicon.by_alias.get(surname.lower())
+        if person is not None:
+            for alias in (person.name, *person.aliases):
+                found = self.by_surname.get(alias.split()[-1].lower())
+                if found:
+                    return max(found, key=lambda e: len(e.name.split()))
+        return None
+
+    def people_before(self, token: int) -> list[Entity]:
+        """Person entities mentioned before the token, most recent first."""
+        out: list[Entity] = []
+        for pos, entity in reversed(self.persons):
+            if pos < token and entity not in out:
+                out.append(entity)
+        return out

@@ -1,0 +1,308 @@
+"""Assemble statements: quotes and reported speech, each with its source, role, cue, topics and score."""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from dataclasses import dataclass, field
+
+from pipeline.detect import topics as topic_tagger
+from pipeline.detect.coref import Resolution, Resolver
+from pipeline.detect.cues import CueHit, Tokens, find_cues, tokenize
+from pipeline.detect.frames import CLOSING, Content, Framer, Sentence
+from pipeline.detect.lexicon import load_cues, load_speakers
+from pipeline.detect.quotes import Quote, find_quotes
+from pipeline.detect.segment import split_paragraphs, split_sentences
+from pipeline.errors import ConfigError
+from pipeline.detect.speakers import Mention, Roster, subject_after, subject_before
+
+log = logging.getLogger(__name__)
+
+DETECTOR_VERSION = "0.1.0"
+MAX_TEXT = 2_000_000  # characters; longer input is cut (an article is far shorter)
+KIND_SCORE = {"direct": 0.9, "mixed": 0.85, "indirect": 0.75, "according_to": 0.8}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One attributed statement, as CONTRACT.md describes it."""
+
+    quote: str
+    start: int
+    end: int
+    kind: str
+    speaker: str | None
+    speaker_mention: str | None
+    speaker_start: int | None
+    speaker_end: int | None
+    speaker_role: str | None
+    cue: str | None
+    topics: tuple[str, ...]
+    score: float
+
+    def to_json(self) -> dict[str, object]:
+        """The contract's dict for this statement."""
+        return {
+            "quote": self.quote,
+            "start": self.start,
+            "end": self.end,
+            "kind": self.kind,
+            "speaker": self.speaker,
+            "speaker_mention": self.speaker_mention,
+            "speaker_start": self.speaker_start,
+            "speaker_end": self.speaker_end,
+            "speaker_role": self.speaker_role,
+            "cue": self.cue,
+            "topics": list(self.topics),
+            "score": self.score,
+        }
+
+
+@dataclass
+class _Draft:
+    content: Content
+    sentence: Sentence
+    mention: Mention | None
+    cue: CueHit | None
+    follows: _Draft | None = None  # a floating quote takes the speaker of this statement
+    resolution: Resolution | None = None
+    weak: bool = False
+    extra: list[int] = field(default_factory=list)
+
+
+def detect_statements(
+    text: str, language: str | None = None, *, topical_only: bool = False
+) -> list[Statement]:
+    """Every attributed statement in an article (only those with a topic when `topical_only`).
+
+    Never raises on odd input: a failure inside the rules is logged and yields no statements.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return []
+    text = text[:MAX_TEXT]
+    if topical_only and not topic_tagger.may_be_topical(text, language=language):
+        return []
+    try:
+        found = _Detector(text, language).run()
+    except ConfigError:
+        raise  # a broken seed file is a per-run failure, named by file and line
+    except Exception:  # a bug in a rule must not stop a pipeline run; it is logged with the text's size
+        log.exception("statement detection failed on a text of %d characters", len(text))
+        return []
+    if topical_only:
+        return [s for s in found if s.topics]
+    return found
+
+
+class _Detector:
+    def __init__(self, text: str, language: str | None) -> None:
+        self.text = text
+        self.language = language
+        self.cues = load_cues()
+        self.lexicon = load_speakers()
+        self.paragraphs = split_paragraphs(text)
+        self.quotes = find_quotes(text, self.paragraphs)
+        self.tokens: Tokens = tokenize(text)
+        self.quoted = bytearray(len(text) + 1)
+        for q in self.quotes:
+            self.quoted[q.start : q.end] = b"\x01" * (q.end - q.start)
+        self.framer = Framer(text, self.tokens, self.quotes)
+        self.roster = Roster(text, self.tokens, self.lexicon)
+        self.resolver = Resolver(text, self.tokens, self.roster, self.lexicon)
+        self.sentences: list[Sentence] = []
+        self.cue_only: list[tuple[Sentence, Mention, CueHit]] = []
+
+    def run(self) -> list[Statement]:
+        drafts: list[_Draft] = []
+        for pi, (ps, pe) in enumerate(self.paragraphs):
+            quotes = [q for q in self.quotes if q.open < pe and q.outer_end > ps]
+            for ss, se in split_sentences(self.text, ps, pe, quotes):
+                first = bisect.bisect_left(self.tokens.starts, ss)
+                last = bisect.bisect_left(self.tokens.starts, se)
+                sentence = Sentence(ss, se, first, last, pi)
+                self.sentences.append(sentence)
+                drafts.extend(self._sentence(sentence))
+        drafts = self._dedupe(drafts)
+        drafts = self._float(drafts)
+        return self._finish(drafts)
+
+    def _sentence(self, sentence: Sentence) -> list[_Draft]:
+        out: list[_Draft] = []
+        hits = find_cues(self.tokens, sentence.first, sentence.last, self.cues, self.quoted)
+        last_mention: Mention | None = None
+        for hit in hits:
+            drafts, mention = self._frame(sentence, hit, last_mention)
+            out.extend(drafts)
+            last_mention = mention or last_mention
+        return out
+
+    def _frame(
+        self, sentence: Sentence, hit: CueHit, previous: Mention | None
+    ) -> tuple[list[_Draft], Mention | None]:
+        tokens, text = self.tokens, self.text
+        if hit.according_to:
+            mention = subject_after(tokens, hit.last, sentence.last, self.lexicon)
+            if mention is None:
+                return [], None
+            content = self.framer.according(sentence, hit, mention)
+            return ([_Draft(content, sentence, mention, hit)] if content else []), mention
+        prev_tok = hit.first - 1
+        inverted = prev_tok >= sentence.first and (
+            tokens.words[prev_tok] in ",—–" or tokens.words[prev_tok][-1:] in CLOSING
+        )
+        mention: Mention | None = None
+        after_subject = False
+        if inverted and not hit.participle:
+            mention = subject_after(tokens, hit.last, sentence.last, self.lexicon)
+            after_subject = mention is not None
+        if mention is None:
+            mention = subject_before(tokens, hit.first, sentence.first, self.lexicon)
+        if mention is None and hit.participle and inverted and previous is not None:
+            mention = previous
+            clause_start = tokens.starts[hit.first]
+        elif mention is None:
+            return [], None
+        else:
+            clause_start = tokens.starts[mention.first if not after_subject else hit.first]
+        after_token = mention.last if after_subject else hit.last
+        if mention is previous and hit.participle:
+            after_token = hit.last
+        weak = hit.verb is not None and not hit.verb.strong
+        before = (
+            None if (mention is previous and hit.participle) else self.framer.before(sentence, clause_start)
+        )
+        after, marked = self.framer.after(sentence, after_token, hit, after_subject)
+        if before is not None and before.kind != "direct" and (weak or after is not None):
+            before = None
+        if after is not None and after.kind != "direct" and weak and not marked:
+            after = None
+        if after is not None and before is not None and after.kind != "direct":
+            after = None
+        drafts = [_Draft(c, sentence, mention, hit, weak=weak) for c in (before, after) if c is not None]
+        if not drafts and before is None and self._clause_only(sentence, clause_start, after_token):
+            self.cue_only.append((sentence, mention, hit))
+        return drafts, mention
+
+    def _clause_only(self, sentence: Sentence, clause_start: int, after_token: int) -> bool:
+        """Whether the sentence holds nothing but the source, the cue and adjuncts."""
+        if self.text[sentence.start : clause_start].strip():
+            return False
+        tail = sentence.last - after_token
+        return tail <= 12 and not any(
+            self.quoted[self.tokens.starts[k]] for k in range(after_token, sentence.last)
+        )
+
+    def _dedupe(self, drafts: list[_Draft]) -> list[_Draft]:
+        drafts.sort(key=lambda d: (d.content.start, -(d.content.end - d.content.start)))
+        kept: list[_Draft] = []
+        for d in drafts:
+            if kept and d.content.start < kept[-1].content.end:
+                prev = kept[-1]
+                shared = min(d.content.end, prev.content.end) - d.content.start
+                if shared * 2 > min(d.content.end - d.content.start, prev.content.end - prev.content.start):
+                    continue
+            kept.append(d)
+        return kept
+
+    def _float(self, drafts: list[_Draft]) -> list[_Draft]:
+        """Attribute the quotations no cue claimed: cue-only sentences first, then floating quotes."""
+        covered = bytearray(len(self.text) + 1)
+        for d in drafts:
+            covered[d.content.start : d.content.end] = b"\x01" * (d.content.end - d.content.start)
+        starts = {s.start: s for s in self.sentences}
+        free = [q for q in self.quotes if not covered[q.start] and q.open in starts and q.end - q.start >= 12]
+        added: list[_Draft] = []
+        for q in free:
+            sentence = starts[q.open]
+            claim = self._cue_only_for(q)
+            if claim is not None:
+                cue_sentence, mention, hit = claim
+                added.append(_Draft(Content(q.start, q.end, "direct", q), cue_sentence, mention, hit))
+        drafts = sorted(drafts + added, key=lambda d: d.content.start)
+        out: list[_Draft] = []
+        di = 0
+        for q in free:
+            if any(a.content.start == q.start for a in added):
+                continue
+            while di < len(drafts) and drafts[di].content.start < q.start:
+                out.append(drafts[di])
+                di += 1
+            sentence = starts[q.open]
+            prev = out[-1] if out else None
+            if prev is None or prev.content.end > q.open:
+                continue
+            if sentence.paragraph - prev.sentence.paragraph > 1:
+                continue
+            if prev.content.kind not in ("direct", "mixed") and sentence.paragraph == prev.sentence.paragraph:
+                pass
+            out.append(_Draft(Content(q.start, q.end, "direct", q), sentence, None, None, follows=prev))
+        out.extend(drafts[di:])
+        out.sort(key=lambda d: d.content.start)
+        return out
+
+    def _cue_only_for(self, quote: Quote) -> tuple[Sentence, Mention, CueHit] | None:
+        """A cue-only sentence right after the quotation (same or next paragraph) or just before it."""
+        for sentence, mention, hit in self.cue_only:
+            gap = self.text[quote.outer_end : sentence.start]
+            if 0 <= len(gap) and sentence.start >= quote.outer_end and len(gap.strip(" \n\t.")) == 0:
+                return sentence, mention, hit
+        return None
+
+    def _finish(self, drafts: list[_Draft]) -> list[Statement]:
+        out: list[Statement] = []
+        for d in drafts:
+            if d.follows is not None and d.follows.resolution is not None:
+                d.resolution = d.follows.resolution
+                self.resolver.inherit(d.resolution, self.tokens_at(d.content.start), d.sentence.paragraph)
+            elif d.mention is not None:
+                d.resolution = self.resolver.resolve(d.mention, d.sentence.paragraph, d.sentence.first)
+            else:
+                continue
+            out.append(self._statement(d))
+        return out
+
+    def tokens_at(self, char: int) -> int:
+        return bisect.bisect_left(self.tokens.starts, char)
+
+    def _statement(self, d: _Draft) -> Statement:
+        text, tokens = self.text, self.tokens
+        c = d.content
+        resolution = d.resolution or Resolution(None, None, False)
+        mention_text = mention_start = mention_end = None
+        if d.mention is not None and d.follows is None:
+            mention_start = tokens.starts[d.mention.first]
+            mention_end = tokens.ends[d.mention.last - 1]
+            mention_text = text[mention_start:mention_end]
+        cue = None
+        if d.cue is not None:
+            cue = text[tokens.starts[d.cue.first] : tokens.ends[d.cue.last - 1]]
+        context_start = min(d.sentence.start, c.start)
+        context_end = max(d.sentence.end, c.end)
+        before = text[max(0, context_start - 600) : context_start]
+        tag = topic_tagger.tag_topics(
+            text[c.start : c.end],
+            sentence=text[context_start:context_end],
+            before=before,
+            language=self.language,
+        )
+        score = KIND_SCORE.get(c.kind, 0.7)
+        if d.follows is not None:
+            score -= 0.15
+        if d.weak:
+            score -= 0.1
+        if resolution.speaker is None:
+            score -= 0.3
+        return Statement(
+            quote=text[c.start : c.end],
+            start=c.start,
+            end=c.end,
+            kind=c.kind,
+            speaker=resolution.speaker,
+            speaker_mention=mention_text,
+            speaker_start=mention_start,
+            speaker_end=mention_end,
+            speaker_role=resolution.role,
+            cue=cue,
+            topics=tuple(tag.topics),
+            score=round(max(0.05, min(1.0, score)), 3),
+        )
