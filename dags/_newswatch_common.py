@@ -53,6 +53,18 @@ def read_feed_concurrency() -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else 8
 
 
+def read_writer_queue() -> str:
+    """The executor queue of the tasks that write the DuckDB file (`NEWSWATCH_WRITER_QUEUE`).
+
+    With the LocalExecutor every task runs on one machine and this is Airflow's default queue. With Celery
+    workers on several machines, name a queue that only the worker next to the database file consumes
+    (`airflow celery worker --queues newswatch_writer`); see docs/deploy.md.
+    """
+    from airflow.sdk.configuration import conf
+
+    return os.environ.get("NEWSWATCH_WRITER_QUEUE", "").strip() or conf.get("operators", "default_queue")
+
+
 def run_times(context: Any) -> tuple[datetime, datetime]:
     """`(now, started_at)` of the running DAG run, taken from the context, never from the clock.
 
@@ -82,19 +94,19 @@ def describe_failure(context: Any) -> tuple[str, str]:
 
 
 def notify_failure(context: Any) -> None:
-    """`on_failure_callback`: tell the configured alert channels that a newswatch task failed.
+    """`on_failure_callback`: tell the `health:` alert channels that a newswatch task failed for good.
 
-    The notifier lives in `pipeline.alerts`; if that package or its settings are unusable the failure is
-    logged and the callback returns quietly, so a broken alert channel never hides the original error.
+    `pipeline.alerts.notify_failure` never raises (a broken rules file or a dead channel is logged), so a
+    failing notice cannot hide the failure it reports; unusable settings are logged here for the same reason.
     """
+    from pipeline.alerts import notify_failure as send_failure_notice
+    from pipeline.errors import NewswatchError
+    from pipeline.settings import Settings
+
     subject, body = describe_failure(context)
     try:
-        from pipeline.alerts import notify_pipeline_failure  # type: ignore[attr-defined]
-        from pipeline.settings import Settings
-    except ImportError:
-        log.warning("%s (pipeline.alerts has no failure notifier; nothing sent)", subject)
+        rules_path = Settings.from_env().alerts
+    except NewswatchError:
+        log.exception("cannot read the alert settings; failure notice %r not sent", subject)
         return
-    try:
-        notify_pipeline_failure(Settings.from_env(), subject=subject, body=body)
-    except Exception:  # a callback must not raise: Airflow would log it over the task's own error
-        log.exception("could not send the failure notice %r", subject)
+    send_failure_notice(subject, body, rules_path=rules_path)

@@ -12,11 +12,31 @@ with the ingest DAG's `load`.
 
 from __future__ import annotations
 
+import logging
+import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from _newswatch_common import DEFAULT_ARGS, DUCKDB_POOL, START_DATE, STATEMENTS, notify_failure
-from airflow.sdk import dag, task
+from airflow.sdk import dag, get_current_context, task
+
+# The dag-processor puts this folder on sys.path; a plain DagBag (`airflow dags list-import-errors --local`)
+# does not. Either way the sibling helper module must import.
+_DAGS_FOLDER = str(Path(__file__).resolve().parent)
+if _DAGS_FOLDER not in sys.path:
+    sys.path.append(_DAGS_FOLDER)
+
+from _newswatch_common import (  # noqa: E402
+    DEFAULT_ARGS,
+    DUCKDB_POOL,
+    START_DATE,
+    STATEMENTS,
+    notify_failure,
+    read_writer_queue,
+    run_times,
+)
+
+log = logging.getLogger(__name__)
 
 
 @dag(
@@ -34,17 +54,41 @@ def newswatch_alerts() -> None:
     @task(
         pool=DUCKDB_POOL,
         pool_slots=1,
+        queue=read_writer_queue(),
         execution_timeout=timedelta(minutes=20),
         on_failure_callback=notify_failure,
     )
     def send_alerts() -> dict[str, Any]:
-        """Send the new statement clusters that match a rule; returns what was sent, per channel."""
-        from pipeline.alerts import send_alerts as send_new_alerts  # type: ignore[attr-defined]
+        """Send what the alert rules owe (new clusters, due digests, retries) and the feed-health alerts.
+
+        Deliveries that failed are recorded and tried again on the next call; this task then fails so that
+        Airflow retries it (with backoff) and, when the retries run out, the failure callback tells the
+        health channels.
+        """
+        from pipeline.alerts import check_health
+        from pipeline.alerts import send_alerts as send_owed_alerts
+        from pipeline.errors import AlertError
         from pipeline.settings import Settings
         from pipeline.store import Store
 
+        context = get_current_context()
+        now, _ = run_times(context)
         settings = Settings.from_env()
-        return dict(send_new_alerts(Store(settings.db), settings=settings))
+        if not settings.alerts.exists():  # as `newswatch run`: no rules file, no alerts
+            log.warning("no alert rules at %s; nothing to send", settings.alerts)
+            return {"sent": 0, "failed": 0, "health_sent": 0, "health_failed": 0}
+        store = Store(settings.db)
+        report = send_owed_alerts(store, settings.alerts, now=now)
+        health = check_health(store, settings.alerts, now=now)
+        summary = {
+            "sent": report.sent,
+            "failed": report.failed,
+            "health_sent": health.sent,
+            "health_failed": health.failed,
+        }
+        if report.failed or health.failed:
+            raise AlertError(f"some alerts were not delivered; they are tried again on retry: {summary}")
+        return summary
 
     send_alerts()
 

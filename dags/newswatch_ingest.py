@@ -22,10 +22,21 @@ schedule is `NEWSWATCH_SCHEDULE` (cron, default daily 05:00 UTC). The same funct
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from _newswatch_common import (
+from airflow.sdk import dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
+
+# The dag-processor puts this folder on sys.path; a plain DagBag (`airflow dags list-import-errors --local`)
+# does not. Either way the sibling helper module must import.
+_DAGS_FOLDER = str(Path(__file__).resolve().parent)
+if _DAGS_FOLDER not in sys.path:
+    sys.path.append(_DAGS_FOLDER)
+
+from _newswatch_common import (  # noqa: E402
     DEFAULT_ARGS,
     DUCKDB_POOL,
     START_DATE,
@@ -33,10 +44,9 @@ from _newswatch_common import (
     notify_failure,
     read_feed_concurrency,
     read_schedule,
+    read_writer_queue,
     run_times,
 )
-from airflow.sdk import dag, get_current_context, task
-from airflow.sdk.exceptions import AirflowFailException
 
 
 @dag(
@@ -51,9 +61,16 @@ from airflow.sdk.exceptions import AirflowFailException
     tags=["newswatch"],
 )
 def newswatch_ingest() -> None:
-    @task(retries=1, execution_timeout=timedelta(minutes=10), on_failure_callback=notify_failure)
+    @task(
+        pool=DUCKDB_POOL,
+        pool_slots=1,
+        queue=read_writer_queue(),
+        retries=1,
+        execution_timeout=timedelta(minutes=10),
+        on_failure_callback=notify_failure,
+    )
     def plan() -> list[dict[str, Any]]:
-        """The due feeds, as JSON-able dicts (one per `fetch_feed` task)."""
+        """Register the listed feeds and return the due ones as JSON-able dicts (one per `fetch_feed`)."""
         from pipeline.config import load_feeds
         from pipeline.errors import ConfigError
         from pipeline.ingest import plan_feeds
@@ -95,12 +112,17 @@ def newswatch_ingest() -> None:
     @task(
         pool=DUCKDB_POOL,
         pool_slots=1,
+        queue=read_writer_queue(),
         trigger_rule="all_done",
         outlets=[STATEMENTS],
         on_failure_callback=notify_failure,
     )
-    def load() -> dict[str, Any]:
-        """Merge every staged feed of this run into the database (the one writer); record the run."""
+    def load(planned: list[dict[str, Any]]) -> dict[str, Any]:
+        """Merge every staged feed of this run into the database (the one writer); record the run.
+
+        A planned feed whose task died before staging anything counts as failed. When every feed failed the
+        task fails too (as `newswatch run` exits 1), after recording the run, so that someone is told.
+        """
         from pipeline.ingest import load_staged
         from pipeline.settings import Settings
         from pipeline.store import Store
@@ -115,10 +137,16 @@ def newswatch_ingest() -> None:
             trigger="airflow",
             started_at=started_at,
             now=now,
+            expected_feeds=len(planned),
         )
+        if summary["status"] == "failed":
+            raise AirflowFailException(
+                f"every feed failed ({summary['feeds_failed']} of {summary['feeds_total']}); "
+                f"see fetch_log for run {context['run_id']}"
+            )
         context["outlet_events"][STATEMENTS].extra = {
             "run_id": context["run_id"],
-            "statements_new": summary.get("statements_new", 0),
+            "statements_new": summary["statements_new"],
         }
         return summary
 
@@ -131,8 +159,9 @@ def newswatch_ingest() -> None:
         context = get_current_context()
         clean_staging(run_id=context["run_id"], staging=Settings.from_env().staging)
 
-    fetched = fetch_feed.expand(plan=plan())
-    summary = load()
+    planned = plan()
+    fetched = fetch_feed.expand(plan=planned)
+    summary = load(planned)
     fetched >> summary
     clean(summary)
 
