@@ -1,10 +1,47 @@
-"""Topic tagging for statements (stub: the topics engineer replaces this module)."""
+"""Topic tagging for statements: which of TOPICS (see shared/TOPICS.md) a reported statement is about.
+
+The rules are data, in `seeds/topics.yaml`, one block per language:
+
+* `terms`: a pattern that alone points at a topic ("security guarantees", "Budapest Memorandum");
+* `near`: two patterns within `window` words of each other ("NATO" near "membership");
+* `negatives`: phrases blanked out before any positive rule runs ("energy security", "EU enlargement",
+  "expanding its military infrastructure"), so that a rule cannot fire on them;
+* `anaphora`: words by which a quote refers back ("uphold this", "these proposals"); only then may the
+  text before the statement lend it a topic;
+* `prefilter`: lowercase stems, one of which every rule and anaphora cue needs, for `may_be_topical`.
+
+A match counts with its rule's weight times a factor for where it was found (inside the quote, elsewhere
+in the sentence, in the text before). A topic's score is 1 - prod(1 - w_i) over its distinct rules, and
+the topic is tagged when the score reaches the file's `threshold`.
+
+The file is parsed and validated once per process; a bad file raises `ConfigError` naming the file, line and
+field.
+"""
 
 from __future__ import annotations
 
+import bisect
+import functools
+import logging
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 TOPICS = ("nato_expansion", "security_guarantees")
+
+TOPICS_FILE = "topics.yaml"
+BEFORE_CHARS = 1000  # only the end of `before` can hold what an anaphor refers to
+UNLESS_CHARS = 40  # how far `unless_before` / `unless_after` look around a negative cue
+_WORD = re.compile(r"\w+")
+_FLAGS = re.IGNORECASE
 
 
 @dataclass(frozen=True)
@@ -14,11 +51,431 @@ class TopicTag:
     evidence: tuple[str, ...] = ()  # the terms or patterns that fired, for debugging
 
 
+@dataclass(frozen=True)
+class TopicRule:
+    """One positive rule: a term, or two patterns within `window` words (`near` set)."""
+
+    name: str
+    topic: str
+    weight: float
+    pattern: re.Pattern[str]
+    near: re.Pattern[str] | None = None
+    window: int = 0
+    context: re.Pattern[str] | None = None  # must match somewhere in quote, sentence or before
+
+
+@dataclass(frozen=True)
+class NegativeCue:
+    """A phrase blanked out before the positive rules of `topic` run."""
+
+    name: str
+    topic: str
+    pattern: re.Pattern[str]
+    unless_before: re.Pattern[str] | None = None  # keep the phrase when the text just before matches
+    unless_after: re.Pattern[str] | None = None  # keep it when the text just after matches
+
+
+@dataclass(frozen=True)
+class LanguageRules:
+    code: str
+    also: tuple[str, ...]  # languages whose rules also apply (ru and uk texts are often mislabelled)
+    rules: tuple[TopicRule, ...]
+    negatives: tuple[NegativeCue, ...]
+    anaphora: re.Pattern[str] | None
+    prefilter: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TopicRules:
+    path: str
+    threshold: float
+    factors: Mapping[str, float]  # quote, sentence, before
+    languages: Mapping[str, LanguageRules]
+
+
+@dataclass(frozen=True)
+class _Hit:
+    rule: TopicRule
+    where: str
+    strength: float
+    snippet: str
+
+
+# --- Public API -------------------------------------------------------------------------------------
+
+
 def tag_topics(quote: str, *, sentence: str = "", before: str = "", language: str | None = None) -> TopicTag:
-    """Topics of a statement from its quote, the sentence(s) holding it, and the text just before it."""
-    return TopicTag(topics=(), score=0.0)
+    """Topics of a statement from its quote, the sentence(s) holding it, and the text just before it.
+
+    Matches inside the quote count fully, matches elsewhere in the sentence (the cue, a topic-setting
+    preamble) a little less, and `before` is read only when the quote refers back to it ("uphold this").
+    """
+    rules = load_topic_rules()
+    languages = _languages_for(rules, language)
+    context = " ".join((quote, sentence, before[-BEFORE_CHARS:]))
+    spans = list(_spans(quote, sentence, rules.factors))
+    refers_back = bool(before) and any(
+        lang.anaphora is not None and lang.anaphora.search(text) for lang in languages for text, _ in spans
+    )
+    topics: list[str] = []
+    scores: list[float] = []
+    evidence: list[str] = []
+    for topic in TOPICS:
+        hits = _best_hits(
+            _hit(lang, topic, text, quote_span, context, rules.factors)
+            for lang in languages
+            for text, quote_span in spans
+        )
+        score = _combine(hits)
+        if score < rules.threshold and refers_back:
+            tail = before[-BEFORE_CHARS:]
+            more = _best_hits(
+                _hit(lang, topic, tail, None, context, rules.factors, "before") for lang in languages
+            )
+            hits = _best_hits([hits, more])
+            score = _combine(hits)
+        if score >= rules.threshold:
+            topics.append(topic)
+            scores.append(score)
+            evidence.extend(f"{topic}:{h.rule.name}@{h.where}:{h.snippet}" for h in hits)
+    return TopicTag(
+        topics=tuple(topics), score=round(min(scores), 4) if scores else 0.0, evidence=tuple(evidence)
+    )
 
 
 def may_be_topical(text: str, *, language: str | None = None) -> bool:
-    """A cheap pre-filter: False only when `text` cannot hold anything topical."""
-    return True
+    """A cheap pre-filter: False only when `text` cannot hold anything topical.
+
+    Every rule and every anaphora cue in the topics file needs one of its language's `prefilter` stems,
+    so a paragraph without any of them cannot give `tag_topics` a topic from its own words.
+    """
+    if not text:
+        return False
+    folded = text.casefold()
+    return any(
+        stem in folded for lang in _languages_for(load_topic_rules(), language) for stem in lang.prefilter
+    )
+
+
+def find_topics_file() -> Path:
+    """The topics file: `seeds/` of a checkout, else the copy shipped inside the package."""
+    here = Path(__file__).resolve()
+    for folder in (here.parents[2] / "seeds", here.parents[1] / "_data" / "seeds"):
+        if (folder / TOPICS_FILE).is_file():
+            return folder / TOPICS_FILE
+    raise ConfigError("topics file not found (looked in seeds/ and pipeline/_data/seeds/)", path=TOPICS_FILE)
+
+
+@functools.cache
+def load_topic_rules(path: Path | None = None) -> TopicRules:
+    """Parse and validate a topics file (default: `find_topics_file()`); cached, so parsed once a process."""
+    path = path or find_topics_file()
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(f"cannot read: {e.strerror}", path=str(path)) from None
+    try:
+        root = yaml.compose(source)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError(f"not valid YAML: {getattr(e, 'problem', e)}", path=str(path), line=line) from None
+    rules = _Reader(str(path)).read_file(root)
+    log.debug("loaded %d languages of topic rules from %s", len(rules.languages), path)
+    return rules
+
+
+# --- Matching ---------------------------------------------------------------------------------------
+
+
+def _languages_for(rules: TopicRules, language: str | None) -> list[LanguageRules]:
+    """The rule sets for `language` (and its `also`); all of them when it is unknown or None."""
+    code = (language or "").strip().lower().replace("_", "-").split("-")[0]
+    if code not in rules.languages:
+        return list(rules.languages.values())
+    first = rules.languages[code]
+    return [first, *(rules.languages[c] for c in first.also)]
+
+
+def _spans(
+    quote: str, sentence: str, factors: Mapping[str, float]
+) -> Iterator[tuple[str, tuple[int, int] | None]]:
+    """The texts to read, each with the quote's span in it (None: the whole text is quote, or no quote)."""
+    at = sentence.find(quote) if quote and sentence else -1
+    if at >= 0:
+        yield sentence, (at, at + len(quote))
+        return
+    if quote:
+        yield quote, (0, len(quote))
+    if sentence:
+        yield sentence, None
+
+
+def _hit(
+    lang: LanguageRules,
+    topic: str,
+    text: str,
+    quote_span: tuple[int, int] | None,
+    context: str,
+    factors: Mapping[str, float],
+    where: str | None = None,
+) -> Iterator[_Hit]:
+    """Every rule of `topic` that fires on `text`, with its strength for where it fired."""
+    masked = _mask(text, (n for n in lang.negatives if n.topic == topic))
+    starts: list[int] | None = None
+    for rule in lang.rules:
+        if rule.topic != topic or (rule.context is not None and not rule.context.search(context)):
+            continue
+        firsts = list(rule.pattern.finditer(masked))
+        if not firsts:
+            continue
+        found: tuple[int, int] | None = None
+        if rule.near is None:
+            found = firsts[0].span()
+        else:
+            if starts is None:
+                starts = [m.start() for m in _WORD.finditer(masked)]
+            found = _near(firsts, list(rule.near.finditer(masked)), rule.window, starts)
+        if found is None:
+            continue
+        if where == "before":
+            place = "before"
+        elif quote_span is None:
+            place = "sentence"
+        else:
+            place = "quote" if found[0] < quote_span[1] and quote_span[0] < found[1] else "sentence"
+        yield _Hit(rule, place, rule.weight * factors[place], text[found[0] : found[1]][:80])
+
+
+def _near(
+    firsts: list[re.Match[str]], seconds: list[re.Match[str]], window: int, starts: list[int]
+) -> tuple[int, int] | None:
+    """The span of the first pair of matches with at most `window` words between them, if any."""
+    for a in firsts:
+        a0, a1 = bisect.bisect_left(starts, a.start()), bisect.bisect_left(starts, a.end())
+        for b in seconds:
+            b0, b1 = bisect.bisect_left(starts, b.start()), bisect.bisect_left(starts, b.end())
+            if max(b0 - a1, a0 - b1, 0) <= window:
+                return min(a.start(), b.start()), max(a.end(), b.end())
+    return None
+
+
+def _mask(text: str, negatives: Iterable[NegativeCue]) -> str:
+    """`text` with every negative cue blanked out (same length, so spans still line up)."""
+    chars: list[str] | None = None
+    for cue in negatives:
+        for m in cue.pattern.finditer(text):
+            s, e = m.span()
+            if cue.unless_before is not None and cue.unless_before.search(text[max(0, s - UNLESS_CHARS) : s]):
+                continue
+            if cue.unless_after is not None and cue.unless_after.search(text[e : e + UNLESS_CHARS]):
+                continue
+            if chars is None:
+                chars = list(text)
+            chars[s:e] = " " * (e - s)
+    return text if chars is None else "".join(chars)
+
+
+def _best_hits(groups: Iterable[Iterable[_Hit]]) -> list[_Hit]:
+    """The strongest hit of each rule name (a rule counts once, wherever and however often it fired)."""
+    best: dict[str, _Hit] = {}
+    for group in groups:
+        for h in group:
+            if h.rule.name not in best or h.strength > best[h.rule.name].strength:
+                best[h.rule.name] = h
+    return list(best.values())
+
+
+def _combine(hits: list[_Hit]) -> float:
+    miss = 1.0
+    for h in hits:
+        miss *= 1.0 - min(h.strength, 1.0)
+    return 1.0 - miss
+
+
+# --- Reading the topics file ------------------------------------------------------------------------
+
+_FACTORS = ("quote", "sentence", "before")
+_RULE_KEYS = {
+    "terms": {"name", "pattern", "weight", "context"},
+    "near": {"name", "a", "b", "window", "weight", "context"},
+}
+_NEGATIVE_KEYS = {"name", "pattern", "unless_before", "unless_after"}
+_LANGUAGE_KEYS = {"also", "prefilter", "anaphora", *TOPICS}
+
+
+class _Reader:
+    """Builds TopicRules from a composed YAML node tree, naming file, line and field in every error."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, node: yaml.Node | None, field: str, message: str) -> ConfigError:
+        line = node.start_mark.line + 1 if node is not None else None
+        return ConfigError(message, path=self.path, line=line, field=field)
+
+    def mapping(
+        self, node: yaml.Node | None, field: str, allowed: set[str] | None = None
+    ) -> dict[str, yaml.Node]:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, field, "expected a mapping")
+        out: dict[str, yaml.Node] = {}
+        for key, value in node.value:
+            name = self.scalar(key, field)
+            if allowed is not None and name not in allowed:
+                raise self.fail(
+                    key, f"{field}.{name}", f"unknown key (expected one of {', '.join(sorted(allowed))})"
+                )
+            if name in out:
+                raise self.fail(key, f"{field}.{name}", "duplicate key")
+            out[name] = value
+        return out
+
+    def sequence(self, node: yaml.Node, field: str) -> list[yaml.Node]:
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.fail(node, field, "expected a list")
+        return list(node.value)
+
+    def scalar(self, node: yaml.Node, field: str) -> str:
+        if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
+            raise self.fail(node, field, "expected a non-empty string")
+        return str(node.value)
+
+    def number(self, node: yaml.Node, field: str, low: float, high: float) -> float:
+        text = self.scalar(node, field)
+        try:
+            value = float(text)
+        except ValueError:
+            raise self.fail(node, field, f"expected a number, got {text!r}") from None
+        if not low <= value <= high:
+            raise self.fail(node, field, f"must be between {low} and {high}, got {value}")
+        return value
+
+    def regex(self, node: yaml.Node, field: str) -> re.Pattern[str]:
+        """A pattern, or a list of patterns taken as alternatives."""
+        parts = (
+            [self.scalar(n, field) for n in self.sequence(node, field)]
+            if isinstance(node, yaml.SequenceNode)
+            else [self.scalar(node, field)]
+        )
+        try:
+            return re.compile("|".join(f"(?:{p})" for p in parts), _FLAGS)
+        except re.error as e:
+            raise self.fail(node, field, f"bad regular expression: {e}") from None
+
+    def read_file(self, root: yaml.Node | None) -> TopicRules:
+        top = self.mapping(root, "(top)", {"threshold", "factors", "languages"})
+        for key in ("threshold", "factors", "languages"):
+            if key not in top:
+                raise self.fail(root, key, "missing")
+        threshold = self.number(top["threshold"], "threshold", 0.0, 1.0)
+        factor_nodes = self.mapping(top["factors"], "factors", set(_FACTORS))
+        factors = {}
+        for key in _FACTORS:
+            if key not in factor_nodes:
+                raise self.fail(top["factors"], f"factors.{key}", "missing")
+            factors[key] = self.number(factor_nodes[key], f"factors.{key}", 0.0, 1.0)
+        languages = {
+            code: self.read_language(code, node)
+            for code, node in self.mapping(top["languages"], "languages").items()
+        }
+        if not languages:
+            raise self.fail(top["languages"], "languages", "no language")
+        lang_nodes = self.mapping(top["languages"], "languages")
+        for code, lang in languages.items():
+            for other in lang.also:
+                if other not in languages:
+                    raise self.fail(lang_nodes[code], f"languages.{code}.also", f"unknown language {other!r}")
+        return TopicRules(path=self.path, threshold=threshold, factors=factors, languages=languages)
+
+    def read_language(self, code: str, node: yaml.Node) -> LanguageRules:
+        field = f"languages.{code}"
+        parts = self.mapping(node, field, _LANGUAGE_KEYS)
+        if "prefilter" not in parts:
+            raise self.fail(node, f"{field}.prefilter", "missing")
+        prefilter = tuple(
+            self.scalar(n, f"{field}.prefilter").casefold()
+            for n in self.sequence(parts["prefilter"], f"{field}.prefilter")
+        )
+        also = (
+            tuple(self.scalar(n, f"{field}.also") for n in self.sequence(parts["also"], f"{field}.also"))
+            if "also" in parts
+            else ()
+        )
+        anaphora = self.regex(parts["anaphora"], f"{field}.anaphora") if "anaphora" in parts else None
+        rules: list[TopicRule] = []
+        negatives: list[NegativeCue] = []
+        names: set[str] = set()
+        for topic in TOPICS:
+            if topic not in parts:
+                continue
+            tfield = f"{field}.{topic}"
+            sections = self.mapping(parts[topic], tfield, {"terms", "near", "negatives"})
+            for kind in ("terms", "near"):
+                for i, entry in enumerate(
+                    self.sequence(sections[kind], f"{tfield}.{kind}") if kind in sections else []
+                ):
+                    rule = self.read_rule(topic, kind, entry, f"{tfield}.{kind}[{i}]")
+                    if rule.name in names:
+                        raise self.fail(
+                            entry, f"{tfield}.{kind}[{i}].name", f"duplicate rule name {rule.name!r}"
+                        )
+                    names.add(rule.name)
+                    rules.append(rule)
+            for i, entry in enumerate(
+                self.sequence(sections["negatives"], f"{tfield}.negatives") if "negatives" in sections else []
+            ):
+                negatives.append(self.read_negative(topic, entry, f"{tfield}.negatives[{i}]"))
+        return LanguageRules(
+            code=code,
+            also=also,
+            rules=tuple(rules),
+            negatives=tuple(negatives),
+            anaphora=anaphora,
+            prefilter=prefilter,
+        )
+
+    def read_rule(self, topic: str, kind: str, node: yaml.Node, field: str) -> TopicRule:
+        parts = self.mapping(node, field, _RULE_KEYS[kind])
+        required = (
+            ("name", "pattern", "weight") if kind == "terms" else ("name", "a", "b", "window", "weight")
+        )
+        for key in required:
+            if key not in parts:
+                raise self.fail(node, f"{field}.{key}", "missing")
+        context = self.regex(parts["context"], f"{field}.context") if "context" in parts else None
+        name = f"{topic}.{self.scalar(parts['name'], f'{field}.name')}"
+        weight = self.number(parts["weight"], f"{field}.weight", 0.0, 1.0)
+        if kind == "terms":
+            return TopicRule(
+                name, topic, weight, self.regex(parts["pattern"], f"{field}.pattern"), context=context
+            )
+        window = self.number(parts["window"], f"{field}.window", 0, 50)
+        if window != int(window):
+            raise self.fail(parts["window"], f"{field}.window", "must be a whole number of words")
+        return TopicRule(
+            name,
+            topic,
+            weight,
+            self.regex(parts["a"], f"{field}.a"),
+            near=self.regex(parts["b"], f"{field}.b"),
+            window=int(window),
+            context=context,
+        )
+
+    def read_negative(self, topic: str, node: yaml.Node, field: str) -> NegativeCue:
+        parts = self.mapping(node, field, _NEGATIVE_KEYS)
+        for key in ("name", "pattern"):
+            if key not in parts:
+                raise self.fail(node, f"{field}.{key}", "missing")
+        optional: dict[str, Any] = {
+            key: self.regex(parts[key], f"{field}.{key}")
+            for key in ("unless_before", "unless_after")
+            if key in parts
+        }
+        return NegativeCue(
+            self.scalar(parts["name"], f"{field}.name"),
+            topic,
+            self.regex(parts["pattern"], f"{field}.pattern"),
+            **optional,
+        )
