@@ -2,9 +2,9 @@
 
 Each problem is an *episode* with a stable subject, so it alerts once, not on every run while it lasts:
 
-- a failing feed: `feed-failing:<feed_id>:<last success>` (or `:never`). The episode starts at the first
-  failed fetch after the feed's last success and alerts once it has lasted `failing_days` days. A success ends
-  it; the next failure starts a new one.
+- a failing feed: `feed-failing:<feed_id>:<last success>` (or `:never`). It alerts once the feed's latest
+  fetches failed and its last success is at least `failing_days` days old (for a feed never read: its first
+  failed fetch). A success ends the episode; the next failure starts a new one.
 - an empty run: `run-empty:<run_id>`, for a finished run started within the last two days in which no feed
   could be read (`feeds_ok = 0` of `feeds_total > 0`, or the run failed outright).
 """
@@ -23,8 +23,8 @@ RUN_LOOKBACK = timedelta(days=2)
 
 
 def failing_since(feed: FeedHealth, *, now: datetime, failing_days: int) -> datetime | None:
-    """When `feed`'s current failing episode began, if it has lasted `failing_days` days by `now`."""
-    since = feed.failing_since or feed.last_success
+    """Since when `feed` has not been read (its last success), if that is `failing_days` days or more."""
+    since = feed.last_success or feed.failing_since
     if since is None:
         # No history to date the episode: count one failed fetch a day, as a daily schedule makes.
         return now if feed.consecutive_failures >= failing_days else None
@@ -51,10 +51,9 @@ def plan_health(
         notices.append(
             (
                 f"feed-failing:{feed.feed_id}:{last_ok}",
-                f"newswatch: feed {feed.name!r} failing for {days} days",
-                f"The feed {feed.name} ({feed.outlet}) has failed {feed.consecutive_failures} fetches "
-                f"in a row "
-                f"since {since:%Y-%m-%d %H:%M} UTC; last success: "
+                f"newswatch: feed {feed.name!r} not read for {days} days",
+                f"The feed {feed.name} ({feed.outlet}) has failed its last {feed.consecutive_failures} "
+                f"fetches; last success: "
                 f"{f'{feed.last_success:%Y-%m-%d %H:%M} UTC' if feed.last_success else 'never'}.\n\n"
                 f"URL: {feed.url}\nLast error: {feed.last_error or 'unknown'}",
             )
