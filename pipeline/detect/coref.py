@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pipeline.detect.cues import Tokens
 from pipeline.detect.lexicon import SpeakerLexicon
-from pipeline.detect.speakers import DETERMINERS, PRONOUNS, Entity, Mention, Roster, subject_before
+from pipeline.detect.speakers import DETERMINERS, INDEFINITE, PRONOUNS, Entity, Mention, Roster, subject_before
 
 MAX_PARAGRAPHS_BACK = 4
 INSTITUTION_HEADS = frozenset(
@@ -105,6 +105,8 @@ class Resolver:
     def _nominal(self, mention: Mention) -> tuple[Resolution, Entity | None]:
         words = self._words(mention.first, mention.last)
         first_word = self.tokens.lower[mention.first]
+        if first_word in INDEFINITE:
+            return Resolution(words, None, False), None  # "a spokesperson": someone the article does not name
         bare = words.split(" ", 1)[1] if first_word in DETERMINERS and " " in words else words
         low = bare.lower().replace("’", "'")
         head = self.tokens.lower[mention.last - 1]
@@ -113,18 +115,19 @@ class Resolver:
                 entity = self.roster.entity_for(person.name.split()[-1])
                 if entity is not None:
                     return Resolution(entity.name, bare, True), entity
-        if head in INSTITUTION_HEADS or head not in self.lexicon.role_nouns:
-            return Resolution(words, None, False), None
-        for entity in self.roster.people_before(mention.first)[:30]:
-            if entity.role and head in entity.role.lower():
-                return Resolution(entity.name, bare, True), entity
         for said in reversed(self.history[-10:]):
-            if said.resolution.role and head in said.resolution.role.lower():
+            described = f"{said.resolution.role or ''} {said.resolution.speaker or ''}".lower()
+            if head in described.split():
                 return said.resolution, said.entity
+        for entity in self.roster.people_before(mention.first)[:30]:
+            if entity.role and head in entity.role.lower().split():
+                return Resolution(entity.name, bare, True), entity
+        if head in INSTITUTION_HEADS or head not in self.lexicon.role_nouns:
+            return Resolution(words, bare, False), None
         people = self.roster.people_before(mention.first)
         if people:
             return Resolution(people[0].name, bare, True), people[0]
-        return Resolution(words, None, False), None
+        return Resolution(words, bare, True), None
 
     def _pronoun(self, word: str, token: int, paragraph: int) -> tuple[Resolution, Entity | None]:
         gender = PRONOUNS.get(word, "x")

@@ -12,13 +12,22 @@ from dataclasses import dataclass
 
 from pipeline.detect.cues import CueHit, Tokens
 from pipeline.detect.quotes import Quote
-from pipeline.detect.speakers import PRONOUNS, TIME_WORDS, Mention
+from pipeline.detect.speakers import PRONOUNS, Mention
 
 SEPARATORS = ",—–-"
 CLOSING = "\"”’'»«“"
 OBJECT_VERBS = frozenset({"tell", "ask", "warn", "urge", "assure", "remind", "inform", "accuse", "promise"})
 OBJECT_PRONOUNS = frozenset("him her them me us you it reporters journalists".split())
 END_PUNCT = ".!?;:…"
+DAY_WORDS = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday today yesterday tonight earlier later recently
+    again also previously repeatedly privately publicly afterward afterwards""".split()
+)
+PERIOD_WORDS = frozenset("week month year night morning afternoon evening weekend".split())
+PREPOSITIONS = frozenset(
+    """in at on during after following before from with to via of about over while when through by for
+    under amid""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -43,8 +52,9 @@ class Sentence:
 class Framer:
     """Reads the frames of the cues of one article."""
 
-    def __init__(self, text: str, tokens: Tokens, quotes: list[Quote]) -> None:
+    def __init__(self, text: str, tokens: Tokens, quotes: list[Quote], adjuncts: tuple[tuple[str, ...], ...]) -> None:
         self.text = text
+        self.adjuncts = adjuncts
         self.tokens = tokens
         self.quote_at_open = {q.open: q for q in quotes}
         self.quote_at_close = {q.close: q for q in quotes if q.close is not None}
@@ -89,8 +99,9 @@ class Framer:
         if verb is not None and verb.lemma in OBJECT_VERBS and not has_subject_after:
             k = self._skip_object(k, end_tok)
         marked = False
-        steps = 0
-        if k < end_tok and tokens.lower[k] in TIME_WORDS:
+        k = self._skip_adjuncts(k, end_tok)
+        if k < end_tok and tokens.lower[k] in PREPOSITIONS:
+            steps = 0
             while k < end_tok and steps < 14:
                 w = tokens.words[k]
                 if tokens.lower[k] == "that" or w in (",", ":") or tokens.starts[k] in self.quote_at_open:
@@ -122,6 +133,30 @@ class Framer:
         if end - start < 12 or end_tok - k < 3:
             return None, marked
         return Content(start, end, self._kind(start, end), None), marked
+
+    def _skip_adjuncts(self, k: int, stop: int) -> int:
+        """Skip time and manner adjuncts after a cue: "on Friday", "last week", "in a statement", "by email"."""
+        tokens = self.tokens
+        for _ in range(6):
+            if k >= stop:
+                return k
+            low = tokens.lower[k]
+            if low in DAY_WORDS:
+                k += 1
+                continue
+            nxt = tokens.lower[k + 1] if k + 1 < stop else ""
+            if low in ("on", "last", "this", "next", "earlier", "late", "early") and (
+                nxt in DAY_WORDS or nxt in PERIOD_WORDS
+            ):
+                k += 2
+                continue
+            for phrase in self.adjuncts:
+                if tuple(tokens.lower[k : k + len(phrase)]) == phrase:
+                    k += len(phrase)
+                    break
+            else:
+                return k
+        return k
 
     def _skip_object(self, k: int, stop: int) -> int:
         """Skip the person told ("told reporters", "told The Canadian Press", "told him")."""

@@ -30,6 +30,8 @@ PRONOUNS = {
     "вони": "p",
 }
 RELATIVES = frozenset({"who", "which", "that"})
+ARTICLES = frozenset("the a an his her their its".split())
+INDEFINITE = frozenset("a an another one some".split())
 DETERMINERS = frozenset("the a an his her their its our this that these those another one some".split())
 SKIP_BETWEEN = frozenset(
     """also later then further once recently earlier again previously repeatedly reportedly has have had would
@@ -43,7 +45,8 @@ STOP_CAPS = frozenset(
     their our my your what who why how where speaking asked according last next this today tomorrow yesterday
     monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
     september october november december earlier instead indeed both each every some many most other such
-    mr mrs ms dr""".split()
+    mr mrs ms dr although though because despite unless whether once until upon within without among between
+    against toward towards during following including like unlike hearing asked speaking added""".split()
 )
 TIME_WORDS = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday today yesterday tonight earlier later recently
@@ -58,6 +61,19 @@ MODIFIERS = frozenset(
     german chinese canadian polish finnish swedish turkish hungarian european western eastern military
     spokesman spokeswoman spokesperson communications media public political""".split()
 )
+FUNCTION_WORDS = frozenset(
+    """with what to of in on at for from by as than that which who whom whose where when while if because and or
+    but is are was were be been has have had do does did not no will would can could should may might must
+    about into onto over under after before said says told""".split()
+)
+ORG_HEADS = frozenset(
+    """university college school news canada press post times star mail globe herald journal tribune party
+    council ministry department agency service services association corp corporation inc ltd company group
+    bank hospital court police institute foundation union league club team committee commission board office
+    government parliament senate house assembly city county province state republic kingdom federation
+    fund network television radio tv cbc ctv reuters fish wildlife research consulting""".split()
+)
+CONNECTIVES = frozenset("but and so yet still meanwhile however also then now instead indeed".split())
 HONORIFIC_GENDER = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "lady": "f", "madam": "f"}
 TITLE_ABBREVIATIONS = frozenset(
     "mr mrs ms miss dr gen gov sen rep lt col sgt capt prof rev hon insp det supt".split()
@@ -141,7 +157,7 @@ def subject_before(tokens: Tokens, cue: int, floor: int, lexicon: SpeakerLexicon
         ):
             k -= 1
             continue
-        if word[:1].islower() and word.isalpha() and k < j and _det_within(tokens, k, floor):
+        if word[:1].islower() and word.isalpha() and k < j and lw not in FUNCTION_WORDS and _det_within(tokens, k, floor):
             k -= 1
             continue
         break
@@ -169,7 +185,7 @@ def _det_within(tokens: Tokens, k: int, floor: int) -> bool:
         lw = tokens.lower[m]
         if lw in DETERMINERS or tokens.words[m].endswith(("'s", "’s")):
             return True
-        if not tokens.words[m].isalpha():
+        if not tokens.words[m].isalpha() or lw in FUNCTION_WORDS:
             return False
     return False
 
@@ -181,11 +197,13 @@ def subject_after(tokens: Tokens, cue_end: int, ceiling: int, lexicon: SpeakerLe
         return None
     low = tokens.lower[i]
     if low in PRONOUNS:
-        return Mention(i, i + 1, "pronoun")
+        if i + 1 >= ceiling or not tokens.words[i + 1][:1].isalnum():
+            return Mention(i, i + 1, "pronoun")
+        return None
     if low in TIME_WORDS:
         return None
     k = i
-    has_det = low in DETERMINERS
+    has_det = low in ARTICLES
     if has_det:
         k += 1
     while k < ceiling and k - i < 10:
@@ -205,11 +223,12 @@ def subject_after(tokens: Tokens, cue_end: int, ceiling: int, lexicon: SpeakerLe
             and word.isalpha()
             and lw not in TIME_WORDS
             and lw not in RELATIVES
+            and lw not in FUNCTION_WORDS
             and (has_det or lw in lexicon.role_nouns or lw in MODIFIERS or lw in GROUP_NOUNS)
         ):
             k += 1
             continue
-        if word.endswith(("'s", "’s")):
+        if word.endswith(("'s", "’s")) and (word[:1].isupper() or has_det):
             k += 1
             continue
         break
@@ -222,6 +241,35 @@ def subject_after(tokens: Tokens, cue_end: int, ceiling: int, lexicon: SpeakerLe
     if tokens.lower[last - 1] in GROUP_NOUNS and not has_det:
         return Mention(i, last, "group")
     return Mention(i, last, "nominal")
+
+
+def subject_at_start(tokens: Tokens, first: int, last: int, lexicon: SpeakerLexicon) -> Mention | None:
+    """The subject that opens a sentence ("But the ministry, …, saying …"), past connectives."""
+    i = first
+    while i < last and (tokens.lower[i] in CONNECTIVES or tokens.words[i] == ","):
+        i += 1
+    if i >= last:
+        return None
+    if tokens.lower[i] in PRONOUNS:
+        return Mention(i, i + 1, "pronoun")
+    mention = subject_after(tokens, i, last, lexicon)
+    if mention is not None and mention.kind != "pronoun":
+        return mention
+    return None
+
+
+def source_after(tokens: Tokens, first: int, last: int) -> Mention | None:
+    """The source named after "according to": everything up to the next punctuation, at most 12 words."""
+    k = first
+    while k < last and k - first < 12 and tokens.words[k][:1].isalnum():
+        k += 1
+    if k == first or k - first >= 12:
+        return None
+    if tokens.lower[first] in PRONOUNS and k == first + 1:
+        return Mention(first, k, "pronoun")
+    head = tokens.words[k - 1]
+    kind = "name" if head[:1].isupper() else ("group" if tokens.lower[first] not in DETERMINERS else "nominal")
+    return Mention(first, k, kind, first)
 
 
 @dataclass
@@ -260,9 +308,45 @@ class Roster:
                 or (tokens.lower[j] in PARTICLES and j + 1 < n and self._name_word(j + 1) and j > i)
             ):
                 j += 1
-            self._add_run(i, j)
+            if not self._alone_on_line(i, j):
+                self._add_run(i, j)
             i = j
-        return
+        self._learn_genders()
+
+    def _alone_on_line(self, first: int, last: int) -> bool:
+        """A run that fills its whole line is a heading or a caption ("Article Continued Below"), not a name."""
+        text, tokens = self.text, self.tokens
+        before = text[: tokens.starts[first]].rstrip(" \t")
+        after = text[tokens.ends[last - 1] :].lstrip(" \t")
+        return (not before or before.endswith("\n")) and (not after or after.startswith("\n"))
+
+    def _learn_genders(self) -> None:
+        """Count the gendered pronouns that follow each person's mentions within the sentence or the next one."""
+        tokens = self.tokens
+        n = len(tokens)
+        counts: dict[int, list[int]] = {}
+        starts = {pos for pos, _ in self.persons}
+        for pos, entity in self.persons:
+            if entity.gender is not None:
+                continue
+            tally = counts.setdefault(id(entity), [0, 0])
+            k = pos + 1
+            limit = min(n, pos + 25)
+            while k < limit:
+                low = tokens.lower[k]
+                if low in ("he", "his", "him", "himself"):
+                    tally[0] += 1
+                    break
+                if low in ("she", "her", "hers", "herself"):
+                    tally[1] += 1
+                    break
+                if k in starts:
+                    break  # another person's name: the pronoun may be theirs
+                k += 1
+        for _, entity in self.persons:
+            tally = counts.get(id(entity))
+            if entity.gender is None and tally is not None and tally[0] != tally[1]:
+                entity.gender = "m" if tally[0] > tally[1] else "f"
 
     def _name_word(self, k: int) -> bool:
         word = self.tokens.words[k]
@@ -288,6 +372,10 @@ class Roster:
         elif first > 1 and tokens.words[first - 1] == "." and tokens.lower[first - 2] in HONORIFIC_GENDER:
             gender = HONORIFIC_GENDER[tokens.lower[first - 2]]
         role = " ".join(tokens.words[first:start]) or None
+        if role is None and first > 0 and tokens.lower[first - 1] in lexicon.role_nouns:
+            role = tokens.words[first - 1]
+        if surname in ORG_HEADS or any(w.lower() in ORG_HEADS for w in words):
+            return
         personlike = bool(person) or gender is not None or role is not None
         entity = self._find(surname, name)
         if entity is None:
@@ -299,7 +387,7 @@ class Roster:
             entity.gender = entity.gender or gender
             entity.role = entity.role or role
         entity.positions.append(start)
-        if personlike or len(words) >= 2:
+        if personlike or len(words) >= 2 or len(entity.name.split()) >= 2:
             self.persons.append((start, entity))
 
     def _find(self, surname: str, name: str) -> Entity | None:

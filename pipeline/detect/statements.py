@@ -9,12 +9,19 @@ from dataclasses import dataclass, field
 from pipeline.detect import topics as topic_tagger
 from pipeline.detect.coref import Resolution, Resolver
 from pipeline.detect.cues import CueHit, Tokens, find_cues, tokenize
-from pipeline.detect.frames import CLOSING, Content, Framer, Sentence
+from pipeline.detect.frames import CLOSING, DAY_WORDS, PREPOSITIONS, Content, Framer, Sentence
 from pipeline.detect.lexicon import load_cues, load_speakers
 from pipeline.detect.quotes import Quote, find_quotes
 from pipeline.detect.segment import split_paragraphs, split_sentences
 from pipeline.errors import ConfigError
-from pipeline.detect.speakers import Mention, Roster, subject_after, subject_before
+from pipeline.detect.speakers import (
+    Mention,
+    Roster,
+    source_after,
+    subject_after,
+    subject_at_start,
+    subject_before,
+)
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +113,7 @@ class _Detector:
         self.quoted = bytearray(len(text) + 1)
         for q in self.quotes:
             self.quoted[q.start : q.end] = b"\x01" * (q.end - q.start)
-        self.framer = Framer(text, self.tokens, self.quotes)
+        self.framer = Framer(text, self.tokens, self.quotes, self.cues.adjuncts)
         self.roster = Roster(text, self.tokens, self.lexicon)
         self.resolver = Resolver(text, self.tokens, self.roster, self.lexicon)
         self.sentences: list[Sentence] = []
@@ -141,7 +148,7 @@ class _Detector:
     ) -> tuple[list[_Draft], Mention | None]:
         tokens, text = self.tokens, self.text
         if hit.according_to:
-            mention = subject_after(tokens, hit.last, sentence.last, self.lexicon)
+            mention = source_after(tokens, hit.last, sentence.last)
             if mention is None:
                 return [], None
             content = self.framer.according(sentence, hit, mention)
@@ -154,11 +161,18 @@ class _Detector:
         after_subject = False
         if inverted and not hit.participle:
             mention = subject_after(tokens, hit.last, sentence.last, self.lexicon)
+            if mention is not None and not self._ends_clause(mention.last, sentence.last):
+                mention = None
             after_subject = mention is not None
         if mention is None:
             mention = subject_before(tokens, hit.first, sentence.first, self.lexicon)
-        if mention is None and hit.participle and inverted and previous is not None:
-            mention = previous
+        if mention is None and prev_tok >= sentence.first and tokens.words[prev_tok] == "," and not hit.participle:
+            mention = self._before_apposition(sentence, prev_tok)
+        if mention is None and hit.participle and inverted:
+            mention = previous or subject_at_start(tokens, sentence.first, sentence.last, self.lexicon)
+            if mention is None:
+                return [], None
+            previous = mention
             clause_start = tokens.starts[hit.first]
         elif mention is None:
             return [], None
@@ -182,6 +196,31 @@ class _Detector:
         if not drafts and before is None and self._clause_only(sentence, clause_start, after_token):
             self.cue_only.append((sentence, mention, hit))
         return drafts, mention
+
+    def _ends_clause(self, token: int, stop: int) -> bool:
+        """Whether an inverted source ends its clause ("said Lavrov." / "said Lavrov, who" / "said Lavrov on")."""
+        if token >= stop:
+            return True
+        word = self.tokens.lower[token]
+        return not word[:1].isalnum() or word in DAY_WORDS or word in PREPOSITIONS
+
+    def _before_apposition(self, sentence: Sentence, comma: int) -> Mention | None:
+        """The source around an apposition: "Lavrov, Russia's foreign minister, said" (comma = the second),
+        or "Russia's foreign minister, Sergey Lavrov, said"."""
+        tokens = self.tokens
+        for k in range(comma - 1, max(sentence.first, comma - 18) - 1, -1):
+            word = tokens.words[k]
+            if word in ";:" or self.quoted[tokens.starts[k]] or word[-1:] in CLOSING:
+                return None
+            if word == ",":
+                inner = subject_before(tokens, comma, k + 1, self.lexicon)
+                if inner is not None and inner.kind == "name" and inner.first == k + 1:
+                    return inner
+                mention = subject_before(tokens, k, sentence.first, self.lexicon)
+                if mention is not None and mention.kind in ("name", "nominal", "group"):
+                    return mention
+                return None
+        return None
 
     def _clause_only(self, sentence: Sentence, clause_start: int, after_token: int) -> bool:
         """Whether the sentence holds nothing but the source, the cue and adjuncts."""
