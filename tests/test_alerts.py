@@ -565,3 +565,58 @@ def test_notify_failure_reaches_the_health_channel_and_never_raises(webhook: Web
     [notice] = webhook.to("/ops")
     assert notice.payload["title"] == "newswatch_ingest.load failed"
     assert "the disk is full" in notice.payload["message"]
+
+
+# -- the CLI sub-app --
+
+
+def test_cli_preview_shows_the_message_and_sends_nothing(
+    store: Store, webhook: Webhook, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.alerts_cli import alerts_app
+
+    now = datetime.now(UTC)
+    report(store, "volkova_guarantees", cluster="c-cli", outlet="Harbour Post", at=now - timedelta(minutes=5))
+    rules = tmp_path / "alerts.yaml"
+    rules.write_text(IMMEDIATE.replace(', "${MAIL}"', ""), encoding="utf-8")
+    args = ["--db", str(store.path), "--rules", str(rules)]
+
+    preview = CliRunner().invoke(alerts_app, ["preview", *args], env={"HOOK": ""})
+    assert preview.exit_code == 0, preview.output
+    assert "Irina Volkova" in preview.output and "legally binding" in preview.output
+    assert webhook.received == [] and attempts(store) == []
+
+    sent = CliRunner().invoke(alerts_app, ["send", *args], env={"HOOK": webhook.url("/hook")})
+    assert sent.exit_code == 0, sent.output
+    assert "1 sent, 0 failed" in sent.output and len(webhook.to("/hook")) == 1
+
+
+def test_cli_send_without_the_secret_fails_with_one_line(store: Store, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.alerts_cli import alerts_app
+
+    rules = tmp_path / "alerts.yaml"
+    rules.write_text(IMMEDIATE, encoding="utf-8")
+
+    result = CliRunner().invoke(alerts_app, ["send", "--db", str(store.path), "--rules", str(rules)], env={})
+
+    assert result.exit_code == 1
+    assert "guarantees-now" in result.output and "HOOK" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_test_says_whether_the_message_arrived(webhook: Webhook) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.alerts_cli import alerts_app
+
+    webhook.statuses["/broken"] = [500]
+    ok = CliRunner().invoke(alerts_app, ["test", webhook.url("/hook")])
+    broken = CliRunner().invoke(alerts_app, ["test", webhook.url("/broken")])
+
+    assert ok.exit_code == 0 and "delivered" in ok.output
+    assert webhook.to("/hook")[0].payload["title"] == "newswatch test message"
+    assert broken.exit_code == 1 and "not delivered" in broken.output and "500" in broken.output
