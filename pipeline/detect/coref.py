@@ -7,11 +7,20 @@ the fullest form the article uses. Genders learnt from a resolved pronoun are ke
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from pipeline.detect.cues import Tokens
 from pipeline.detect.lexicon import SpeakerLexicon
-from pipeline.detect.speakers import DETERMINERS, INDEFINITE, PRONOUNS, Entity, Mention, Roster, subject_before
+from pipeline.detect.speakers import (
+    DETERMINERS,
+    INDEFINITE,
+    PRONOUNS,
+    Entity,
+    Mention,
+    Roster,
+    subject_before,
+)
 
 MAX_PARAGRAPHS_BACK = 4
 INSTITUTION_HEADS = frozenset(
@@ -40,7 +49,10 @@ class _Said:
 class Resolver:
     """Resolves mentions in document order, remembering who has spoken."""
 
-    def __init__(self, text: str, tokens: Tokens, roster: Roster, lexicon: SpeakerLexicon) -> None:
+    def __init__(
+        self, text: str, tokens: Tokens, roster: Roster, lexicon: SpeakerLexicon, paragraph_starts: list[int]
+    ) -> None:
+        self.paragraph_starts = paragraph_starts  # first token of each paragraph
         self.text = text
         self.tokens = tokens
         self.roster = roster
@@ -51,7 +63,7 @@ class Resolver:
         """Who `mention` names; `floor` is the first token of its sentence (for relative pronouns)."""
         entity: Entity | None = None
         if mention.kind == "pronoun":
-            found = self._pronoun(self.tokens.lower[mention.first], mention.first, paragraph)
+            found = self._pronoun(self.tokens.lower[mention.first], mention.first, paragraph, floor)
             self._remember(mention.first, paragraph, found[0], found[1])
             return found[0]
         if mention.kind == "relative":
@@ -68,6 +80,9 @@ class Resolver:
             resolution = Resolution(self._words(mention.first, mention.last), None, False)
         self._remember(mention.first, paragraph, resolution, entity)
         return resolution
+
+    def paragraph_of(self, token: int) -> int:
+        return bisect.bisect_right(self.paragraph_starts, token) - 1
 
     def inherit(self, resolution: Resolution, token: int, paragraph: int) -> None:
         """Record a statement whose speaker was carried over from the previous one."""
@@ -98,8 +113,7 @@ class Resolver:
         if entity is not None:
             full = entity.name if len(entity.name.split()) >= len(name.split()) else name
             role = role or entity.role or (person.role if person else None)
-            personlike = entity.gender is not None or entity.role is not None or len(full.split()) > 1
-            return Resolution(full, role, personlike or person is not None), entity
+            return Resolution(full, role, entity.person or person is not None), entity
         return Resolution(name, role or (person.role if person else None), person is not None), None
 
     def _nominal(self, mention: Mention) -> tuple[Resolution, Entity | None]:
@@ -129,33 +143,43 @@ class Resolver:
             return Resolution(people[0].name, bare, True), people[0]
         return Resolution(words, bare, True), None
 
-    def _pronoun(self, word: str, token: int, paragraph: int) -> tuple[Resolution, Entity | None]:
+    def _pronoun(self, word: str, token: int, paragraph: int, floor: int) -> tuple[Resolution, Entity | None]:
+        """The most likely antecedent: gender first, then being a speaker, then being near."""
         gender = PRONOUNS.get(word, "x")
-        best: tuple[float, Resolution, Entity | None] | None = None
+        best: dict[str, tuple[float, Resolution, Entity | None]] = {}
+        last = self.history[-1] if self.history else None
         for said in reversed(self.history[-12:]):
             distance = paragraph - said.paragraph
             if distance > MAX_PARAGRAPHS_BACK:
                 break
             fit = self._fit(gender, said.resolution.person, said.entity)
-            if fit is None:
+            if fit is None or said.resolution.speaker is None:
                 continue
-            score = 3.0 + fit - 0.4 * distance
-            if best is None or score > best[0]:
-                best = (score, said.resolution, said.entity)
+            score = fit + 1.5 + (0.5 if said is last else 0.0) + (1.5 if distance == 0 else -0.5 * distance)
+            key = said.resolution.speaker
+            if key not in best or score > best[key][0]:
+                best[key] = (score, said.resolution, said.entity)
         if gender in ("m", "f"):
-            for rank, entity in enumerate(self.roster.people_before(token)[:12]):
+            for pos, entity in self.roster.persons_before(token, 25):
+                distance = paragraph - self.paragraph_of(pos)
+                if distance > 2:
+                    break
                 fit = self._fit(gender, True, entity)
                 if fit is None:
                     continue
-                score = 1.6 + fit - 0.3 * rank
-                if best is None or score > best[0]:
-                    best = (score, Resolution(entity.name, entity.role, True), entity)
-        if best is None:
+                score = fit + (1.5 if distance == 0 else -0.5 * distance) + (0.5 if pos >= floor else 0.0)
+                key = entity.name
+                if key in best:
+                    if score > best[key][0]:
+                        best[key] = (score + 0.3, best[key][1], best[key][2] or entity)
+                    continue
+                best[key] = (score, Resolution(entity.name, entity.role, True), entity)
+        if not best:
             return Resolution(None, None, gender in ("m", "f")), None
-        entity = best[2]
+        _, resolution, entity = max(best.values(), key=lambda item: item[0])
         if entity is not None and entity.gender is None and gender in ("m", "f"):
             entity.gender = gender
-        return best[1], entity
+        return resolution, entity
 
     @staticmethod
     def _fit(gender: str, person: bool, entity: Entity | None) -> float | None:

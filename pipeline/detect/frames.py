@@ -52,7 +52,9 @@ class Sentence:
 class Framer:
     """Reads the frames of the cues of one article."""
 
-    def __init__(self, text: str, tokens: Tokens, quotes: list[Quote], adjuncts: tuple[tuple[str, ...], ...]) -> None:
+    def __init__(
+        self, text: str, tokens: Tokens, quotes: list[Quote], adjuncts: tuple[tuple[str, ...], ...]
+    ) -> None:
         self.text = text
         self.adjuncts = adjuncts
         self.tokens = tokens

@@ -10,6 +10,7 @@ it is handled by the same rules.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from pipeline.detect.cues import Tokens
@@ -106,9 +107,13 @@ def _name_split(tokens: Tokens, first: int, last: int, lexicon: SpeakerLexicon) 
     """Index where the name starts in a capitalised run [first, last): after the last role word."""
     start = first
     for k in range(first, last - 1):
-        low = tokens.lower[k].strip(".")
+        low = tokens.lower[k]
+        if low == "." and k > first and tokens.lower[k - 1] in TITLE_ABBREVIATIONS:
+            start = k + 1
+            continue
         if (
-            low in lexicon.role_nouns
+            low in TITLE_ABBREVIATIONS
+            or low in lexicon.role_nouns
             or low in MODIFIERS
             or low in STOP_CAPS
             or tokens.words[k].endswith(("'s", "’s"))
@@ -117,7 +122,9 @@ def _name_split(tokens: Tokens, first: int, last: int, lexicon: SpeakerLexicon) 
     return start
 
 
-def subject_before(tokens: Tokens, cue: int, floor: int, lexicon: SpeakerLexicon) -> Mention | None:
+def subject_before(
+    tokens: Tokens, cue: int, floor: int, lexicon: SpeakerLexicon, depth: int = 0
+) -> Mention | None:
     """The noun phrase that ends just before the cue at token `cue` (adverbs and auxiliaries skipped)."""
     j = cue - 1
     while j >= floor and tokens.lower[j] in SKIP_BETWEEN:
@@ -157,7 +164,13 @@ def subject_before(tokens: Tokens, cue: int, floor: int, lexicon: SpeakerLexicon
         ):
             k -= 1
             continue
-        if word[:1].islower() and word.isalpha() and k < j and lw not in FUNCTION_WORDS and _det_within(tokens, k, floor):
+        if (
+            word[:1].islower()
+            and word.isalpha()
+            and k < j
+            and lw not in FUNCTION_WORDS
+            and _det_within(tokens, k, floor)
+        ):
             k -= 1
             continue
         break
@@ -170,6 +183,14 @@ def subject_before(tokens: Tokens, cue: int, floor: int, lexicon: SpeakerLexicon
     if words[-1] in lexicon.not_speakers:
         return None
     head = tokens.words[j]
+    if first - 1 > floor and tokens.lower[first - 1] in ("with", "at", "of", "from", "for") and depth < 2:
+        left = subject_before(tokens, first - 1, floor, lexicon, depth + 1)
+        if (
+            left is not None
+            and left.kind in ("name", "nominal")
+            and is_capitalized(tokens.words[left.last - 1])
+        ):
+            return left  # "Tim Guest with the Health Authority says": the person, not the body
     if is_capitalized(head) and tokens.lower[j] not in STOP_CAPS:
         return Mention(first, j + 1, "name", _name_split(tokens, first, j + 1, lexicon))
     if tokens.lower[j] in GROUP_NOUNS and not has_det:
@@ -268,7 +289,9 @@ def source_after(tokens: Tokens, first: int, last: int) -> Mention | None:
     if tokens.lower[first] in PRONOUNS and k == first + 1:
         return Mention(first, k, "pronoun")
     head = tokens.words[k - 1]
-    kind = "name" if head[:1].isupper() else ("group" if tokens.lower[first] not in DETERMINERS else "nominal")
+    kind = (
+        "name" if head[:1].isupper() else ("group" if tokens.lower[first] not in DETERMINERS else "nominal")
+    )
     return Mention(first, k, kind, first)
 
 
@@ -281,6 +304,7 @@ class Entity:
     gender: str | None
     role: str | None
     positions: list[int] = field(default_factory=list)  # token indices of its mentions
+    person: bool = False
 
 
 class Roster:
@@ -291,7 +315,8 @@ class Roster:
         self.tokens = tokens
         self.lexicon = lexicon
         self.by_surname: dict[str, list[Entity]] = {}
-        self.persons: list[tuple[int, Entity]] = []  # (token index, entity) in document order
+        self.mentions: list[tuple[int, Entity]] = []  # (token index, entity) in document order
+        self.persons: list[tuple[int, Entity]] = []  # the mentions of people
         self._scan()
 
     def _scan(self) -> None:
@@ -306,12 +331,20 @@ class Roster:
             while j < n and (
                 self._name_word(j)
                 or (tokens.lower[j] in PARTICLES and j + 1 < n and self._name_word(j + 1) and j > i)
+                or (
+                    tokens.words[j] == "."
+                    and len(tokens.words[j - 1]) == 1
+                    and j + 1 < n
+                    and self._name_word(j + 1)
+                )
             ):
                 j += 1
             if not self._alone_on_line(i, j):
                 self._add_run(i, j)
             i = j
         self._learn_genders()
+        self.persons = [(pos, e) for pos, e in self.mentions if e.person]
+        self.person_starts = [pos for pos, _ in self.persons]
 
     def _alone_on_line(self, first: int, last: int) -> bool:
         """A run that fills its whole line is a heading or a caption ("Article Continued Below"), not a name."""
@@ -325,8 +358,9 @@ class Roster:
         tokens = self.tokens
         n = len(tokens)
         counts: dict[int, list[int]] = {}
-        starts = {pos for pos, _ in self.persons}
-        for pos, entity in self.persons:
+        people = [(pos, e) for pos, e in self.mentions if e.person]
+        starts = {pos for pos, _ in people}
+        for pos, entity in people:
             if entity.gender is not None:
                 continue
             tally = counts.setdefault(id(entity), [0, 0])
@@ -343,7 +377,7 @@ class Roster:
                 if k in starts:
                     break  # another person's name: the pronoun may be theirs
                 k += 1
-        for _, entity in self.persons:
+        for _, entity in people:
             tally = counts.get(id(entity))
             if entity.gender is None and tally is not None and tally[0] != tally[1]:
                 entity.gender = "m" if tally[0] > tally[1] else "f"
@@ -357,7 +391,7 @@ class Roster:
         start = _name_split(tokens, first, last, lexicon)
         if start >= last:
             return
-        words = [w for w in tokens.words[start:last]]
+        words = [w for w in tokens.words[start:last] if w != "."]
         if words and words[-1].endswith(("'s", "’s")):
             words[-1] = words[-1][:-2]
         name = " ".join(words)
@@ -387,8 +421,9 @@ class Roster:
             entity.gender = entity.gender or gender
             entity.role = entity.role or role
         entity.positions.append(start)
-        if personlike or len(words) >= 2 or len(entity.name.split()) >= 2:
-            self.persons.append((start, entity))
+        if personlike or (len(entity.name.split()) >= 2 and len(words) == 1):
+            entity.person = True  # a name later shortened to a surname is a person's
+        self.mentions.append((start, entity))
 
     def _find(self, surname: str, name: str) -> Entity | None:
         candidates = self.by_surname.get(surname)
@@ -408,6 +443,15 @@ class Roster:
         """The entity an article calls by this surname (the most fully named one)."""
         candidates = self.by_surname.get(surname.lower())
         if candidates:
+            best = max(candidates, key=lambda e: len(e.name.split()))
+            if len(best.name.split()) > 1:
+                return best
+        by_first = [
+            e for _, e in self.persons if e.name.split()[0].lower() == surname.lower() and " " in e.name
+        ]
+        if by_first:
+            return by_first[-1]
+        if candidates:
             return max(candidates, key=lambda e: len(e.name.split()))
         person = self.lexicon.by_alias.get(surname.lower())
         if person is not None:
@@ -416,6 +460,11 @@ class Roster:
                 if found:
                     return max(found, key=lambda e: len(e.name.split()))
         return None
+
+    def persons_before(self, token: int, limit: int) -> list[tuple[int, Entity]]:
+        """The last `limit` person mentions before the token, most recent first."""
+        k = bisect.bisect_left(self.person_starts, token)
+        return [self.persons[i] for i in range(k - 1, max(-1, k - 1 - limit), -1)]
 
     def people_before(self, token: int) -> list[Entity]:
         """Person entities mentioned before the token, most recent first."""

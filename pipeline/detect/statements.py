@@ -115,7 +115,8 @@ class _Detector:
             self.quoted[q.start : q.end] = b"\x01" * (q.end - q.start)
         self.framer = Framer(text, self.tokens, self.quotes, self.cues.adjuncts)
         self.roster = Roster(text, self.tokens, self.lexicon)
-        self.resolver = Resolver(text, self.tokens, self.roster, self.lexicon)
+        starts = [bisect.bisect_left(self.tokens.starts, ps) for ps, _ in self.paragraphs]
+        self.resolver = Resolver(text, self.tokens, self.roster, self.lexicon, starts)
         self.sentences: list[Sentence] = []
         self.cue_only: list[tuple[Sentence, Mention, CueHit]] = []
 
@@ -166,7 +167,12 @@ class _Detector:
             after_subject = mention is not None
         if mention is None:
             mention = subject_before(tokens, hit.first, sentence.first, self.lexicon)
-        if mention is None and prev_tok >= sentence.first and tokens.words[prev_tok] == "," and not hit.participle:
+        if (
+            mention is None
+            and prev_tok >= sentence.first
+            and tokens.words[prev_tok] == ","
+            and not hit.participle
+        ):
             mention = self._before_apposition(sentence, prev_tok)
         if mention is None and hit.participle and inverted:
             mention = previous or subject_at_start(tokens, sentence.first, sentence.last, self.lexicon)
