@@ -89,7 +89,9 @@ class LanguageRules:
 class TopicRules:
     path: str
     threshold: float
-    factors: Mapping[str, float]  # quote, sentence, before
+    factors: Mapping[
+        str, float
+    ]  # quote, sentence (before the quote), after (the quote), before (the sentence)
     languages: Mapping[str, LanguageRules]
 
 
@@ -107,15 +109,18 @@ class _Hit:
 def tag_topics(quote: str, *, sentence: str = "", before: str = "", language: str | None = None) -> TopicTag:
     """Topics of a statement from its quote, the sentence(s) holding it, and the text just before it.
 
-    Matches inside the quote count fully, matches elsewhere in the sentence (the cue, a topic-setting
-    preamble) a little less, and `before` is read only when the quote refers back to it ("uphold this").
+    Matches inside the quote count fully; matches elsewhere in the sentence count less: a topic-setting
+    preamble before the quote ("On Ukraine's accession to NATO, he said ...") more than what follows it (the
+    cue, often a reporter's own clause). `before` is read only when the quote refers back ("uphold this").
     """
     rules = load_topic_rules()
     languages = _languages_for(rules, language)
     context = " ".join((quote, sentence, before[-BEFORE_CHARS:]))
     spans = list(_spans(quote, sentence, rules.factors))
     refers_back = bool(before) and any(
-        lang.anaphora is not None and lang.anaphora.search(text) for lang in languages for text, _ in spans
+        lang.anaphora is not None and lang.anaphora.search(text)
+        for lang in languages
+        for text in (quote, sentence)
     )
     topics: list[str] = []
     scores: list[float] = []
@@ -244,6 +249,8 @@ def _hit(
             place = "sentence"
         else:
             place = "quote" if found[0] < quote_span[1] and quote_span[0] < found[1] else "sentence"
+            if place == "sentence" and found[0] >= quote_span[1]:
+                place = "after"  # after the quote: the cue, or often the reporter's own clause
         yield _Hit(rule, place, rule.weight * factors[place], text[found[0] : found[1]][:80])
 
 
@@ -295,7 +302,7 @@ def _combine(hits: list[_Hit]) -> float:
 
 # --- Reading the topics file ------------------------------------------------------------------------
 
-_FACTORS = ("quote", "sentence", "before")
+_FACTORS = ("quote", "sentence", "after", "before")
 _RULE_KEYS = {
     "terms": {"name", "pattern", "weight", "context"},
     "near": {"name", "a", "b", "window", "weight", "context"},
