@@ -620,3 +620,23 @@ def test_cli_test_says_whether_the_message_arrived(webhook: Webhook) -> None:
     assert ok.exit_code == 0 and "delivered" in ok.output
     assert webhook.to("/hook")[0].payload["title"] == "newswatch test message"
     assert broken.exit_code == 1 and "not delivered" in broken.output and "500" in broken.output
+
+
+def test_a_channel_asking_for_markdown_or_html_gets_it_with_article_text_escaped(
+    store: Store, webhook: Webhook, tmp_path: Path
+) -> None:
+    report(store, "ellison_open_door", cluster="c-fmt", outlet="Harbour <Post>", at=NOW - timedelta(hours=1))
+    rules = IMMEDIATE.replace("security_guarantees", "nato_expansion")
+    config = write_rules(
+        tmp_path, rules, HOOK=webhook.url("/md?format=markdown"), MAIL=webhook.url("/html?format=html")
+    )
+
+    send_alerts(store, config, now=NOW)
+
+    [markdown] = [r for r in webhook.received if r.path.startswith("/md")]
+    [html] = [r for r in webhook.received if r.path.startswith("/html")]
+    url = "https://harbour-<post>.example/news/ellison_open_door"
+    assert "**Mark Ellison (NATO deputy secretary general)**" in markdown.payload["message"]
+    assert f"[Harbour \\<Post\\>]({url})" in markdown.payload["message"]
+    assert "<strong>Mark Ellison (NATO deputy secretary general)</strong>" in html.payload["message"]
+    assert "Harbour &lt;Post&gt;" in html.payload["message"] and "<Post>" not in html.payload["message"]

@@ -1,7 +1,8 @@
 """Send one message to one apprise URL, and say whether it went.
 
-The channel picks the body: the format apprise lists first for the service (HTML for email, plain text for
-JSON webhooks, Markdown for chat services that take it). The idempotency key travels with the message:
+The channel picks the body: the URL's `?format=` (text, markdown, html) when given, else the format apprise
+lists first for the service (HTML for email, plain text for JSON webhooks, Markdown for Slack).
+The idempotency key travels with the message:
 
 - in the body's last line (`Ref: nw-…`), for every channel;
 - as the `X-Newswatch-Key` header, for services that send headers (JSON/XML/form webhooks, email);
@@ -62,6 +63,12 @@ def deliver_message(url: str, message: Message) -> Outcome:
 
 
 def _preferred_format(service: object) -> apprise.NotifyFormat:
+    """The URL's `?format=` when given, else the first format the service lists."""
+    resolve = getattr(service, "resolve_format", None)
+    if callable(resolve):
+        resolved = resolve()
+        if isinstance(resolved, apprise.NotifyFormat):
+            return resolved
     formats = getattr(service, "notify_format", apprise.NotifyFormat.TEXT)
     if isinstance(formats, tuple | list):
         formats = formats[0] if formats else apprise.NotifyFormat.TEXT

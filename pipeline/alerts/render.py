@@ -55,6 +55,10 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+def _md_url(url: str) -> str:
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
 def _h(text: str) -> str:
     return html.escape(text, quote=True)
 
@@ -92,7 +96,7 @@ def render_cluster(cluster: Cluster, *, rule: str, key: str) -> Message:
             "",
             f"**Topics:** {_md(topics)}  ",
             f"**Published:** {published}  ",
-            f"**{reported}:** " + ", ".join(f"[{_md(o)}]({u})" for o, u in links),
+            f"**{reported}:** " + ", ".join(f"[{_md(o)}]({_md_url(u)})" for o, u in links),
             "",
             f"Rule: {_md(rule)} · Ref: `{key}`",
         ]
@@ -150,7 +154,9 @@ def render_digest(
                 outlets = ", ".join(cluster.outlets)
                 published = format_time(cluster.published)
                 text_lines += [f"  - “{quote}”", f"    {outlets} · {published} · {cluster.lead.url}"]
-                md_lines.append(f"- “{_md(quote)}” — {_md(outlets)}, {published}, [link]({cluster.lead.url})")
+                md_lines.append(
+                    f"- “{_md(quote)}” — {_md(outlets)}, {published}, [link]({_md_url(cluster.lead.url)})"
+                )
                 html_parts.append(
                     f"<li>“{_h(quote)}” — {_h(outlets)}, {published}, "
                     f'<a href="{_h(cluster.lead.url)}">link</a></li>'

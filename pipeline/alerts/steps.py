@@ -206,6 +206,9 @@ def _deliver_all(
     store: Store, config: AlertConfig, planned: Sequence[Planned], *, now: datetime, dry_run: bool
 ) -> AlertReport:
     topics = {r.name: r.topics for r in config.rules}
+    unresolved = sorted({item.channel.label for item in planned if item.channel.url is None})
+    if unresolved and not dry_run:
+        raise AlertError(f"{config.path}: channels loaded without their environment: {', '.join(unresolved)}")
     deliveries = []
     for item in planned:
         message = render_planned(item, topics=topics.get(item.rule, ()))
@@ -217,9 +220,7 @@ def _deliver_all(
                 )
             )
             continue
-        if item.channel.url is None:
-            raise AlertError(f"rule {item.rule!r}: channel {label} was loaded without its environment")
-        outcome = deliver_message(item.channel.url, message)
+        outcome = deliver_message(item.channel.url or "", message)
         record_delivery(store, item, title=message.title, ok=outcome.ok, error=outcome.error, at=now)
         status = "sent" if outcome.ok else "failed"
         if outcome.ok:
