@@ -392,7 +392,8 @@ class _Reader:
         for code, lang in languages.items():
             for other in lang.also:
                 if other not in languages:
-                    raise self.fail(lang_nodes[code], f"languages.{code}.also", f"unknown language {other!r}")
+                    also_node = self.mapping(lang_nodes[code], f"languages.{code}")["also"]
+                    raise self.fail(also_node, f"languages.{code}.also", f"unknown language {other!r}")
         return TopicRules(path=self.path, threshold=threshold, factors=factors, languages=languages)
 
     def read_language(self, code: str, node: yaml.Node) -> LanguageRules:
