@@ -102,6 +102,13 @@ class Resolver:
         name = self._words(first, mention.last)
         if name.endswith(("'s", "’s")):
             name = name[:-2]
+        person = self.lexicon.by_alias.get(name.lower()) or self.lexicon.by_alias.get(
+            name.split()[-1].lower()
+        )
+        if person is not None and not name.isascii():
+            return Resolution(
+                person.name, person.role, True
+            ), None  # inflected Cyrillic forms: the seed's name
         institution = self.lexicon.institutions.get(name.lower())
         if institution is not None:
             return Resolution(name, None, False), None

@@ -54,7 +54,7 @@ class CueHit:
 
     @property
     def participle(self) -> bool:
-        return self.verb is not None and self.verb.form[0].endswith(("ing", "ив", "ав"))
+        return self.verb is not None and self.verb.language == "en" and self.verb.form[0].endswith("ing")
 
 
 def _phrase_at(tokens: Tokens, i: int, phrase: tuple[str, ...], stop: int) -> bool:

@@ -77,8 +77,7 @@ class Framer:
             return Content(quote.start, quote.end, "direct", quote)
         if last not in SEPARATORS:
             return None
-        end -= 1
-        while end > sentence.start and text[end - 1].isspace():
+        while end > sentence.start and (text[end - 1] in SEPARATORS or text[end - 1].isspace()):
             end -= 1
         if end > sentence.start and text[end - 1] in CLOSING and (end - 1) in self.quote_at_close:
             quote = self.quote_at_close[end - 1]
@@ -101,7 +100,7 @@ class Framer:
         if verb is not None and verb.lemma in OBJECT_VERBS and not has_subject_after:
             k = self._skip_object(k, end_tok)
         marked = False
-        k = self._skip_adjuncts(k, end_tok)
+        k = self.skip_adjuncts(k, end_tok)
         if k < end_tok and tokens.lower[k] in PREPOSITIONS:
             steps = 0
             while k < end_tok and steps < 14:
@@ -116,7 +115,7 @@ class Framer:
             nxt = k + 1
             if nxt < end_tok and tokens.starts[nxt] in self.quote_at_open:
                 k = nxt
-            elif nxt < end_tok and tokens.lower[nxt] == "that":
+            elif nxt < end_tok and tokens.lower[nxt] in ("that", "что", "що", "як"):
                 k = nxt
             else:
                 return None, False
@@ -136,7 +135,7 @@ class Framer:
             return None, marked
         return Content(start, end, self._kind(start, end), None), marked
 
-    def _skip_adjuncts(self, k: int, stop: int) -> int:
+    def skip_adjuncts(self, k: int, stop: int) -> int:
         """Skip time and manner adjuncts after a cue: "on Friday", "last week", "in a statement", "by email"."""
         tokens = self.tokens
         for _ in range(6):

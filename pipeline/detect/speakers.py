@@ -119,6 +119,9 @@ def _name_split(tokens: Tokens, first: int, last: int, lexicon: SpeakerLexicon) 
             or tokens.words[k].endswith(("'s", "’s"))
         ):
             start = k + 1
+    for k in range(start, last - 1):
+        if tokens.lower[k] in lexicon.genders:
+            return k  # a given name opens the name: "России Сергей Лавров" -> "Сергей Лавров"
     return start
 
 

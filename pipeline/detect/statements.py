@@ -208,7 +208,9 @@ class _Detector:
         if token >= stop:
             return True
         word = self.tokens.lower[token]
-        return not word[:1].isalnum() or word in DAY_WORDS or word in PREPOSITIONS
+        if not word[:1].isalnum() or word in DAY_WORDS or word in PREPOSITIONS:
+            return True
+        return self.framer.skip_adjuncts(token, stop) > token
 
     def _before_apposition(self, sentence: Sentence, comma: int) -> Mention | None:
         """The source around an apposition: "Lavrov, Russia's foreign minister, said" (comma = the second),
