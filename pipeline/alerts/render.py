@@ -34,7 +34,7 @@ def topic_label(topic: str) -> str:
 
 def trim_quote(quote: str, limit: int = QUOTE_CHARS) -> str:
     """The quote on one line, cut at a word boundary with an ellipsis when longer than `limit`."""
-    flat = " ".join(quote.split())
+    flat = " ".join(quote.split()).rstrip(",;: ")
     if len(flat) <= limit:
         return flat
     cut = flat[:limit].rsplit(" ", 1)[0].rstrip(",;:-–— ")
