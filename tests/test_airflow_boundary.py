@@ -18,7 +18,9 @@ _IMPORT_EVERYTHING = """
 import importlib, json, pkgutil, sys
 {prelude}
 import pipeline
-names = ["pipeline.cli"] + sorted(m.name for m in pkgutil.walk_packages(pipeline.__path__, "pipeline."))
+# pipeline.__main__ is left out: importing it runs the CLI.
+modules = pkgutil.walk_packages(pipeline.__path__, "pipeline.")
+names = ["pipeline.cli"] + sorted(m.name for m in modules if not m.name.endswith(".__main__"))
 for name in names:
     importlib.import_module(name)
 airflow = sorted(m for m in sys.modules if m == "airflow" or m.startswith("airflow."))
