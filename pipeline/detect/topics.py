@@ -41,6 +41,7 @@ TOPICS_FILE = "topics.yaml"
 BEFORE_CHARS = 1000  # only the end of `before` can hold what an anaphor refers to
 UNLESS_CHARS = 40  # how far `unless_before` / `unless_after` look around a negative cue
 _WORD = re.compile(r"\w+")
+_WORD_CHAR = re.compile(r"\w")
 _FLAGS = re.IGNORECASE
 
 
@@ -114,7 +115,13 @@ def tag_topics(quote: str, *, sentence: str = "", before: str = "", language: st
     cue, often a reporter's own clause). `before` is read only when the quote refers back ("uphold this").
     """
     rules = load_topic_rules()
-    languages = _languages_for(rules, language)
+    # A language's rules can fire only where one of its prefilter stems occurs (see may_be_topical).
+    folded = f"{quote} {sentence}".casefold()
+    languages = [
+        lang for lang in _languages_for(rules, language) if any(stem in folded for stem in lang.prefilter)
+    ]
+    if not languages:
+        return TopicTag(topics=(), score=0.0)
     context = " ".join((quote, sentence, before[-BEFORE_CHARS:]))
     spans = list(_spans(quote, sentence, rules.factors))
     refers_back = bool(before) and any(
@@ -226,13 +233,15 @@ def _hit(
     where: str | None = None,
 ) -> Iterator[_Hit]:
     """Every rule of `topic` that fires on `text`, with its strength for where it fired."""
+    # Blanking a negative cue only removes matches, so rules whose first pattern misses the raw text are out.
+    candidates = [r for r in lang.rules if r.topic == topic and r.pattern.search(text)]
+    if not candidates:
+        return
     masked = _mask(text, (n for n in lang.negatives if n.topic == topic))
     starts: list[int] | None = None
-    for rule in lang.rules:
-        if rule.topic != topic or (rule.context is not None and not rule.context.search(context)):
-            continue
+    for rule in candidates:
         firsts = list(rule.pattern.finditer(masked))
-        if not firsts:
+        if not firsts or (rule.context is not None and not rule.context.search(context)):
             continue
         found: tuple[int, int] | None = None
         if rule.near is None:
@@ -279,7 +288,8 @@ def _mask(text: str, negatives: Iterable[NegativeCue]) -> str:
                 continue
             if chars is None:
                 chars = list(text)
-            chars[s:e] = " " * (e - s)
+            # "_" for word characters: no rule matches them, but word counts (near windows) stay put
+            chars[s:e] = _WORD_CHAR.sub("_", text[s:e])
     return text if chars is None else "".join(chars)
 
 
