@@ -1,4 +1,4 @@
-"""`python -m pipeline.detect --input DOCS.jsonl --output PRED.jsonl [--all]` (see shared/eval/CONTRACT.md)."""
+"""`python -m pipeline.detect --input DOCS.jsonl --output PRED.jsonl [--all]` (shared/eval/CONTRACT.md)."""
 
 from __future__ import annotations
 

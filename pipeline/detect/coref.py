@@ -1,8 +1,9 @@
 """Resolve a source mention to the speaker it names, within one article.
 
 Pronouns go to the most recent compatible speaker (or, failing one, person); nominal mentions ("the
-diplomat", "the Kremlin spokesman") to the person the article or `seeds/speakers.yaml` gives that role; names to
-the fullest form the article uses. Genders learnt from a resolved pronoun are kept for the rest of the article.
+diplomat", "the Kremlin spokesman") to the person the article or `seeds/speakers.yaml` gives that role;
+names to the fullest form the article uses. Genders learnt from a resolved pronoun are kept for the rest
+of the article.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from pipeline.detect.speakers import (
 )
 
 MAX_PARAGRAPHS_BACK = 4
-INSTITUTION_HEADS = frozenset(
-    """kremlin ministry government department office agency company firm council committee commission
-    board court embassy police service army military party union association organization organisation
-    federation league team club university school hospital administration cabinet parliament senate
-    alliance bank group statement report letter response document note declaration study survey""".split()
-)
+_INSTITUTION_HEADS_WORDS = """kremlin ministry government department office agency company firm council
+    committee commission board court embassy police service army military party union association
+    organization organisation federation league team club university school hospital administration
+    cabinet parliament senate alliance bank group statement report letter response document note
+    declaration study survey"""
+INSTITUTION_HEADS = frozenset(_INSTITUTION_HEADS_WORDS.split())
 
 
 @dataclass(frozen=True)
@@ -183,10 +184,10 @@ class Resolver:
                 best[key] = (score, Resolution(entity.name, entity.role, True), entity)
         if not best:
             return Resolution(None, None, gender in ("m", "f")), None
-        _, resolution, entity = max(best.values(), key=lambda item: item[0])
-        if entity is not None and entity.gender is None and gender in ("m", "f"):
-            entity.gender = gender
-        return resolution, entity
+        _, resolution, chosen = max(best.values(), key=lambda item: item[0])
+        if chosen is not None and chosen.gender is None and gender in ("m", "f"):
+            chosen.gender = gender
+        return resolution, chosen
 
     @staticmethod
     def _fit(gender: str, person: bool, entity: Entity | None) -> float | None:

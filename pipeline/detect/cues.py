@@ -14,7 +14,8 @@ from pipeline.detect.lexicon import CueLexicon, CueVerb
 
 TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+(?:[’'\-.][^\W_]+)*|\S")
 
-BE_FORMS = frozenset("is are was were be been being am".split())
+_BE_FORMS_WORDS = "is are was were be been being am"
+BE_FORMS = frozenset(_BE_FORMS_WORDS.split())
 PARTICIPLE_SUBJECTLESS = frozenset({"to"})
 
 
@@ -32,7 +33,7 @@ class Tokens:
 
 
 def tokenize(text: str) -> Tokens:
-    """Split `text` into tokens: words (with inner apostrophes, hyphens and dots), initialisms, punctuation."""
+    """Split `text` into tokens: words (with inner apostrophes, hyphens, dots), initialisms, punctuation."""
     starts: list[int] = []
     ends: list[int] = []
     words: list[str] = []

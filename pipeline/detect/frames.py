@@ -17,17 +17,17 @@ from pipeline.detect.speakers import PRONOUNS, Mention
 SEPARATORS = ",—–-"
 CLOSING = "\"”’'»«“"
 OBJECT_VERBS = frozenset({"tell", "ask", "warn", "urge", "assure", "remind", "inform", "accuse", "promise"})
-OBJECT_PRONOUNS = frozenset("him her them me us you it reporters journalists".split())
+_OBJECT_PRONOUNS_WORDS = "him her them me us you it reporters journalists"
+OBJECT_PRONOUNS = frozenset(_OBJECT_PRONOUNS_WORDS.split())
 END_PUNCT = ".!?;:…"
-DAY_WORDS = frozenset(
-    """monday tuesday wednesday thursday friday saturday sunday today yesterday tonight earlier later recently
-    again also previously repeatedly privately publicly afterward afterwards""".split()
-)
-PERIOD_WORDS = frozenset("week month year night morning afternoon evening weekend".split())
-PREPOSITIONS = frozenset(
-    """in at on during after following before from with to via of about over while when through by for
-    under amid""".split()
-)
+_DAY_WORDS_WORDS = """monday tuesday wednesday thursday friday saturday sunday today yesterday tonight
+    earlier later recently again also previously repeatedly privately publicly afterward afterwards"""
+DAY_WORDS = frozenset(_DAY_WORDS_WORDS.split())
+_PERIOD_WORDS_WORDS = "week month year night morning afternoon evening weekend"
+PERIOD_WORDS = frozenset(_PERIOD_WORDS_WORDS.split())
+_PREPOSITIONS_WORDS = """in at on during after following before from with to via of about over while
+    when through by for under amid"""
+PREPOSITIONS = frozenset(_PREPOSITIONS_WORDS.split())
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class Framer:
     def after(
         self, sentence: Sentence, token: int, hit: CueHit, has_subject_after: bool
     ) -> tuple[Content | None, bool]:
-        """Reported words after the clause ending before `token`; and whether "that" or a colon introduced them."""
+        """Reported words after the clause ending before `token`, and whether "that" or a colon led them."""
         tokens, text = self.tokens, self.text
         k = token
         end_tok = sentence.last
@@ -113,9 +113,9 @@ class Framer:
                 return None, False
         if k < end_tok and tokens.words[k] == ",":
             nxt = k + 1
-            if nxt < end_tok and tokens.starts[nxt] in self.quote_at_open:
-                k = nxt
-            elif nxt < end_tok and tokens.lower[nxt] in ("that", "что", "що", "як"):
+            if nxt < end_tok and (
+                tokens.starts[nxt] in self.quote_at_open or tokens.lower[nxt] in ("that", "что", "що", "як")
+            ):
                 k = nxt
             else:
                 return None, False
@@ -136,7 +136,7 @@ class Framer:
         return Content(start, end, self._kind(start, end), None), marked
 
     def skip_adjuncts(self, k: int, stop: int) -> int:
-        """Skip time and manner adjuncts after a cue: "on Friday", "last week", "in a statement", "by email"."""
+        """Skip time and manner adjuncts after a cue: "on Friday", "last week", "in a statement"."""
         tokens = self.tokens
         for _ in range(6):
             if k >= stop:

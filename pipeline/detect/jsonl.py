@@ -35,8 +35,8 @@ def _read_document(line: str, path: Path, number: int) -> tuple[str, str, str | 
 def detect_jsonl(input_path: Path, output_path: Path, *, include_all: bool) -> int:
     """Detect statements in every document of `input_path`; write one line per document to `output_path`.
 
-    Returns the number of documents. Without `include_all` only statements with a topic are written. The output
-    appears whole or not at all: it is written to a temporary file beside it and renamed at the end.
+    Returns the number of documents. Without `include_all` only statements with a topic are written. The
+    output appears whole or not at all: it goes to a temporary file beside it, renamed at the end.
     """
     input_path, output_path = Path(input_path), Path(output_path)
     try:

@@ -2,8 +2,8 @@
 
 The scan is one pass over the quote marks of each paragraph with a small stack, so its cost is linear in the
 text. An opening mark that is never closed runs to the end of its paragraph; it continues into the next
-paragraph only when that paragraph opens with a quote mark too (the news convention for a long quotation), so a
-stray mark never costs more than the rest of its own paragraph.
+paragraph only when that paragraph opens with a quote mark too (the news convention for a long quotation), so
+a stray mark never costs more than the rest of its own paragraph.
 """
 
 from __future__ import annotations

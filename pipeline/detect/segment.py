@@ -18,16 +18,14 @@ PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n\s*")
 ENDING = re.compile(r"[.!?…]+[\"”’'»)\]]*(?=\s)|\n")
 WORD_BEFORE = re.compile(r"([\w.]+)$")
 
-ABBREVIATIONS = frozenset(
-    """mr mrs ms dr gen lt col sgt capt cpl maj adm gov sen rep st jr sr prof rev hon fr pres supt insp det cmdr
-    jan feb mar apr jun jul aug sep sept oct nov dec no nos vs mt ft ave blvd rd approx est dept univ atty
-    gens reps sens govs messrs mme mlle""".split()
-)
-OPENERS = frozenset(
-    """the he she it they we i a an but and in on at this that these those there his her its their our my as
-    so yet if when while after before for with by from some many most all one two no not what who why how
-    however meanwhile still also""".split()
-)
+_ABBREVIATIONS_WORDS = """mr mrs ms dr gen lt col sgt capt cpl maj adm gov sen rep st jr sr prof rev hon
+    fr pres supt insp det cmdr jan feb mar apr jun jul aug sep sept oct nov dec no nos vs mt ft ave blvd
+    rd approx est dept univ atty gens reps sens govs messrs mme mlle"""
+ABBREVIATIONS = frozenset(_ABBREVIATIONS_WORDS.split())
+_OPENERS_WORDS = """the he she it they we i a an but and in on at this that these those there his her
+    its their our my as so yet if when while after before for with by from some many most all one two no
+    not what who why how however meanwhile still also"""
+OPENERS = frozenset(_OPENERS_WORDS.split())
 
 
 def split_paragraphs(text: str) -> list[tuple[int, int]]:
@@ -84,7 +82,8 @@ def split_sentences(text: str, start: int, end: int, quotes: Sequence[Quote] = (
         i, stop = m.start(), m.end()
         while qi < nq and quotes[qi].outer_end <= i:
             qi += 1
-        if qi < nq and quotes[qi].open < i and not (quotes[qi].close is not None and quotes[qi].close < stop):
+        close = quotes[qi].close if qi < nq else None
+        if qi < nq and quotes[qi].open < i and not (close is not None and close < stop):
             continue  # inside a quotation that does not close within this ending
         if text[i] == "\n" or _is_boundary(text, i, stop, end):
             cuts.append(stop)

@@ -4,8 +4,8 @@
 Lavrov said", "said the diplomat"). A `Roster` of the article's names (with the roles the article gives them)
 resolves a mention to the speaker's fullest name: surnames to the full name, pronouns to the most recent
 compatible speaker or person, nominal mentions ("the diplomat", "Russia's top diplomat") to the person the
-article introduced with that role. `seeds/speakers.yaml` adds genders, aliases and usual nominals; anyone not in
-it is handled by the same rules.
+article introduced with that role. `seeds/speakers.yaml` adds genders, aliases and usual nominals; anyone not
+in it is handled by the same rules.
 """
 
 from __future__ import annotations
@@ -31,62 +31,62 @@ PRONOUNS = {
     "вони": "p",
 }
 RELATIVES = frozenset({"who", "which", "that"})
-ARTICLES = frozenset("the a an his her their its".split())
-INDEFINITE = frozenset("a an another one some".split())
-DETERMINERS = frozenset("the a an his her their its our this that these those another one some".split())
-SKIP_BETWEEN = frozenset(
-    """also later then further once recently earlier again previously repeatedly reportedly has have had would
-    will did does do had only even quickly simply publicly privately separately quietly angrily bluntly flatly
-    initially subsequently still already openly firmly frankly himself herself has've emphatically
-    bluntly directly explicitly""".split()
-)
-STOP_CAPS = frozenset(
-    """the a an but and or so yet still meanwhile however when while if after before since as in on at for from
-    with by of to then now later also this that these those there here it its he she they we i you his her
-    their our my your what who why how where speaking asked according last next this today tomorrow yesterday
-    monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
-    september october november december earlier instead indeed both each every some many most other such
-    mr mrs ms dr although though because despite unless whether once until upon within without among between
-    against toward towards during following including like unlike hearing asked speaking added""".split()
-)
-TIME_WORDS = frozenset(
-    """monday tuesday wednesday thursday friday saturday sunday today yesterday tonight earlier later recently
-    last this on in at during after before following while when from to by via with about of over through
-    under amid inside outside ahead afterwards""".split()
-)
-MODIFIERS = frozenset(
-    """head top chief senior junior former deputy acting interim assistant associate vice foreign prime general
-    executive managing press national defence defense security interior finance health justice education
-    rookie star veteran new longtime long-time then-president current first second lead principal special
-    federal provincial state local regional city county municipal russian ukrainian american british french
-    german chinese canadian polish finnish swedish turkish hungarian european western eastern military
-    spokesman spokeswoman spokesperson communications media public political""".split()
-)
-FUNCTION_WORDS = frozenset(
-    """with what to of in on at for from by as than that which who whom whose where when while if because and or
-    but is are was were be been has have had do does did not no will would can could should may might must
-    about into onto over under after before said says told""".split()
-)
-ORG_HEADS = frozenset(
-    """university college school news canada press post times star mail globe herald journal tribune party
-    council ministry department agency service services association corp corporation inc ltd company group
-    bank hospital court police institute foundation union league club team committee commission board office
-    government parliament senate house assembly city county province state republic kingdom federation
-    fund network television radio tv cbc ctv reuters fish wildlife research consulting""".split()
-)
-CONNECTIVES = frozenset("but and so yet still meanwhile however also then now instead indeed".split())
+_ARTICLES_WORDS = "the a an his her their its"
+ARTICLES = frozenset(_ARTICLES_WORDS.split())
+_INDEFINITE_WORDS = "a an another one some"
+INDEFINITE = frozenset(_INDEFINITE_WORDS.split())
+_DETERMINERS_WORDS = "the a an his her their its our this that these those another one some"
+DETERMINERS = frozenset(_DETERMINERS_WORDS.split())
+_SKIP_BETWEEN_WORDS = """also later then further once recently earlier again previously repeatedly
+    reportedly has have had would will did does do had only even quickly simply publicly privately
+    separately quietly angrily bluntly flatly initially subsequently still already openly firmly frankly
+    himself herself has've emphatically bluntly directly explicitly"""
+SKIP_BETWEEN = frozenset(_SKIP_BETWEEN_WORDS.split())
+_STOP_CAPS_WORDS = """the a an but and or so yet still meanwhile however when while if after before
+    since as in on at for from with by of to then now later also this that these those there here it its
+    he she they we i you his her their our my your what who why how where speaking asked according last
+    next this today tomorrow yesterday monday tuesday wednesday thursday friday saturday sunday january
+    february march april may june july august september october november december earlier instead indeed
+    both each every some many most other such mr mrs ms dr although though because despite unless
+    whether once until upon within without among between against toward towards during following
+    including like unlike hearing asked speaking added"""
+STOP_CAPS = frozenset(_STOP_CAPS_WORDS.split())
+_TIME_WORDS_WORDS = """monday tuesday wednesday thursday friday saturday sunday today yesterday tonight
+    earlier later recently last this on in at during after before following while when from to by via
+    with about of over through under amid inside outside ahead afterwards"""
+TIME_WORDS = frozenset(_TIME_WORDS_WORDS.split())
+_MODIFIERS_WORDS = """head top chief senior junior former deputy acting interim assistant associate vice
+    foreign prime general executive managing press national defence defense security interior finance
+    health justice education rookie star veteran new longtime long-time then-president current first
+    second lead principal special federal provincial state local regional city county municipal russian
+    ukrainian american british french german chinese canadian polish finnish swedish turkish hungarian
+    european western eastern military spokesman spokeswoman spokesperson communications media public
+    political"""
+MODIFIERS = frozenset(_MODIFIERS_WORDS.split())
+_FUNCTION_WORDS_WORDS = """with what to of in on at for from by as than that which who whom whose where
+    when while if because and or but is are was were be been has have had do does did not no will would
+    can could should may might must about into onto over under after before said says told"""
+FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_WORDS.split())
+_ORG_HEADS_WORDS = """university college school news canada press post times star mail globe herald
+    journal tribune party council ministry department agency service services association corp
+    corporation inc ltd company group bank hospital court police institute foundation union league club
+    team committee commission board office government parliament senate house assembly city county
+    province state republic kingdom federation fund network television radio tv cbc ctv reuters fish
+    wildlife research consulting"""
+ORG_HEADS = frozenset(_ORG_HEADS_WORDS.split())
+_CONNECTIVES_WORDS = "but and so yet still meanwhile however also then now instead indeed"
+CONNECTIVES = frozenset(_CONNECTIVES_WORDS.split())
 HONORIFIC_GENDER = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "lady": "f", "madam": "f"}
-TITLE_ABBREVIATIONS = frozenset(
-    "mr mrs ms miss dr gen gov sen rep lt col sgt capt prof rev hon insp det supt".split()
-)
-PARTICLES = frozenset("de van von der den del la le du da di bin al el ben".split())
-GROUP_NOUNS = frozenset(
-    """officials police experts analysts critics residents sources authorities investigators organizers
-    organisers researchers scientists doctors lawyers prosecutors witnesses observers diplomats officers
-    leaders members protesters activists lawmakers legislators ministers spokespeople representatives
-    negotiators parents students teachers workers employees people voters supporters opponents economists
-    scholars historians""".split()
-)
+_TITLE_ABBREVIATIONS_WORDS = "mr mrs ms miss dr gen gov sen rep lt col sgt capt prof rev hon insp det supt"
+TITLE_ABBREVIATIONS = frozenset(_TITLE_ABBREVIATIONS_WORDS.split())
+_PARTICLES_WORDS = "de van von der den del la le du da di bin al el ben"
+PARTICLES = frozenset(_PARTICLES_WORDS.split())
+_GROUP_NOUNS_WORDS = """officials police experts analysts critics residents sources authorities
+    investigators organizers organisers researchers scientists doctors lawyers prosecutors witnesses
+    observers diplomats officers leaders members protesters activists lawmakers legislators ministers
+    spokespeople representatives negotiators parents students teachers workers employees people voters
+    supporters opponents economists scholars historians"""
+GROUP_NOUNS = frozenset(_GROUP_NOUNS_WORDS.split())
 
 
 def is_capitalized(word: str) -> bool:
@@ -350,14 +350,14 @@ class Roster:
         self.person_starts = [pos for pos, _ in self.persons]
 
     def _alone_on_line(self, first: int, last: int) -> bool:
-        """A run that fills its whole line is a heading or a caption ("Article Continued Below"), not a name."""
+        """A run that fills its whole line is a heading or a caption ("Read More Below"), not a name."""
         text, tokens = self.text, self.tokens
         before = text[: tokens.starts[first]].rstrip(" \t")
         after = text[tokens.ends[last - 1] :].lstrip(" \t")
         return (not before or before.endswith("\n")) and (not after or after.startswith("\n"))
 
     def _learn_genders(self) -> None:
-        """Count the gendered pronouns that follow each person's mentions within the sentence or the next one."""
+        """Count the gendered pronouns that follow each person's mentions (within 25 tokens)."""
         tokens = self.tokens
         n = len(tokens)
         counts: dict[int, list[int]] = {}
@@ -381,9 +381,9 @@ class Roster:
                     break  # another person's name: the pronoun may be theirs
                 k += 1
         for _, entity in people:
-            tally = counts.get(id(entity))
-            if entity.gender is None and tally is not None and tally[0] != tally[1]:
-                entity.gender = "m" if tally[0] > tally[1] else "f"
+            found = counts.get(id(entity))
+            if entity.gender is None and found is not None and found[0] != found[1]:
+                entity.gender = "m" if found[0] > found[1] else "f"
 
     def _name_word(self, k: int) -> bool:
         word = self.tokens.words[k]

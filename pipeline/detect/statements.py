@@ -13,7 +13,6 @@ from pipeline.detect.frames import CLOSING, DAY_WORDS, PREPOSITIONS, Content, Fr
 from pipeline.detect.lexicon import load_cues, load_speakers
 from pipeline.detect.quotes import Quote, find_quotes
 from pipeline.detect.segment import split_paragraphs, split_sentences
-from pipeline.errors import ConfigError
 from pipeline.detect.speakers import (
     Mention,
     Roster,
@@ -22,6 +21,7 @@ from pipeline.detect.speakers import (
     subject_at_start,
     subject_before,
 )
+from pipeline.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +119,8 @@ class _Detector:
         self.resolver = Resolver(text, self.tokens, self.roster, self.lexicon, starts)
         self.sentences: list[Sentence] = []
         self.cue_only: list[tuple[Sentence, Mention, CueHit]] = []
+        self._cue_by_start: dict[int, tuple[Sentence, Mention, CueHit]] | None = None
+        self._cue_by_end: dict[int, tuple[Sentence, Mention, CueHit]] = {}
 
     def run(self) -> list[Statement]:
         drafts: list[_Draft] = []
@@ -147,13 +149,13 @@ class _Detector:
     def _frame(
         self, sentence: Sentence, hit: CueHit, previous: Mention | None
     ) -> tuple[list[_Draft], Mention | None]:
-        tokens, text = self.tokens, self.text
+        tokens = self.tokens
         if hit.according_to:
-            mention = source_after(tokens, hit.last, sentence.last)
-            if mention is None:
+            source = source_after(tokens, hit.last, sentence.last)
+            if source is None:
                 return [], None
-            content = self.framer.according(sentence, hit, mention)
-            return ([_Draft(content, sentence, mention, hit)] if content else []), mention
+            content = self.framer.according(sentence, hit, source)
+            return ([_Draft(content, sentence, source, hit)] if content else []), source
         prev_tok = hit.first - 1
         inverted = prev_tok >= sentence.first and (
             tokens.words[prev_tok] in ",—–" or tokens.words[prev_tok][-1:] in CLOSING
@@ -204,7 +206,7 @@ class _Detector:
         return drafts, mention
 
     def _ends_clause(self, token: int, stop: int) -> bool:
-        """Whether an inverted source ends its clause ("said Lavrov." / "said Lavrov, who" / "said Lavrov on")."""
+        """Whether an inverted source ends its clause ("said Lavrov." / "said Lavrov, who" / "… on")."""
         if token >= stop:
             return True
         word = self.tokens.lower[token]
@@ -288,11 +290,25 @@ class _Detector:
         return out
 
     def _cue_only_for(self, quote: Quote) -> tuple[Sentence, Mention, CueHit] | None:
-        """A cue-only sentence right after the quotation (same or next paragraph) or just before it."""
-        for sentence, mention, hit in self.cue_only:
-            gap = self.text[quote.outer_end : sentence.start]
-            if 0 <= len(gap) and sentence.start >= quote.outer_end and len(gap.strip(" \n\t.")) == 0:
-                return sentence, mention, hit
+        """A cue-only sentence right after the quotation (same or next paragraph), or one ending with a colon
+        just before it ("Stoltenberg said at the summit:")."""
+        if not self.cue_only:
+            return None
+        if self._cue_by_start is None:
+            self._cue_by_start = {c[0].start: c for c in self.cue_only}
+            self._cue_by_end = {c[0].end: c for c in self.cue_only}
+        text = self.text
+        after = quote.outer_end
+        while after < len(text) and after - quote.outer_end < 20 and text[after] in " \n\t.":
+            after += 1
+        found = self._cue_by_start.get(after)
+        if found is not None:
+            return found
+        before = quote.open
+        while before > 0 and quote.open - before < 20 and text[before - 1].isspace():
+            before -= 1
+        if before > 0 and text[before - 1] == ":":
+            return self._cue_by_end.get(before)
         return None
 
     def _finish(self, drafts: list[_Draft]) -> list[Statement]:

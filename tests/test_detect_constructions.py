@@ -1,0 +1,98 @@
+"""The detector finds each reported-speech construction and names its speaker (tests/fixtures/detect/)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.detect import DETECTOR_VERSION, Statement, detect_statements
+
+FIXTURES = Path(__file__).parent / "fixtures" / "detect"
+CASES = json.loads((FIXTURES / "cases.json").read_text(encoding="utf-8"))["cases"]
+
+
+def find(statements: list[Statement], words: str) -> Statement:
+    matches = [s for s in statements if words in s.quote]
+    assert matches, f"no statement holds {words!r}; found {[s.quote for s in statements]}"
+    return matches[0]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_construction_is_found_with_its_speaker(case: dict) -> None:
+    statements = detect_statements(case["text"])
+    for expected in case["expect"]:
+        statement = find(statements, expected["quote"])
+        assert statement.kind == expected["kind"]
+        assert statement.speaker is not None
+        assert expected["speaker"].lower() in statement.speaker.lower()
+    if not case["expect"]:
+        assert statements == []
+
+
+def test_spans_point_into_the_text() -> None:
+    text = (FIXTURES / "article_en.txt").read_text(encoding="utf-8")
+    statements = detect_statements(text, "en")
+    assert len(statements) >= 10
+    for s in statements:
+        assert text[s.start : s.end] == s.quote
+        if s.speaker_start is not None:
+            assert text[s.speaker_start : s.speaker_end] == s.speaker_mention
+        assert 0.0 <= s.score <= 1.0
+
+
+def test_article_resolves_pronouns_roles_and_full_names() -> None:
+    text = (FIXTURES / "article_en.txt").read_text(encoding="utf-8")
+    statements = detect_statements(text, "en")
+    nobody = find(statements, "Nobody asked us in 1999")
+    assert (nobody.speaker, nobody.speaker_mention, nobody.cue) == ("Sergey Lavrov", "he", "said")
+    diplomat = find(statements, "written answer within a week")
+    assert diplomat.speaker == "Sergey Lavrov"
+    assert diplomat.speaker_mention == "The diplomat"
+    first = find(statements, "stop admitting new members")
+    assert first.speaker_role == "Russian Foreign Minister"
+    assert find(statements, "allies’ position").speaker == "Maria Zakharova"
+    assert find(statements, "Our membership is a decision").speaker_role == "Finnish President"
+
+
+def test_a_quote_over_several_paragraphs_is_one_statement() -> None:
+    text = (FIXTURES / "article_en.txt").read_text(encoding="utf-8")
+    statements = detect_statements(text, "en")
+    door = find(statements, "The door remains open.")
+    assert "No third country has a veto" in door.quote
+    assert door.speaker == "Mark Rutte"
+    assert sum("No third country" in s.quote for s in statements) == 1
+
+
+def test_floating_quote_takes_the_previous_speaker_without_a_mention() -> None:
+    text = (FIXTURES / "article_en.txt").read_text(encoding="utf-8")
+    promise = find(detect_statements(text, "en"), "not move one inch")
+    assert promise.speaker == "Sergey Lavrov"
+    assert promise.speaker_mention is None
+
+
+def test_background_sentence_is_not_a_statement() -> None:
+    text = (FIXTURES / "article_en.txt").read_text(encoding="utf-8")
+    assert not [s for s in detect_statements(text, "en") if "draft treaties" in s.quote]
+
+
+@pytest.mark.parametrize(
+    ("name", "language", "speaker"), [("ru", "ru", "Sergey Lavrov"), ("uk", "uk", "Dmytro Kuleba")]
+)
+def test_russian_and_ukrainian_articles(name: str, language: str, speaker: str) -> None:
+    text = (FIXTURES / f"article_{name}.txt").read_text(encoding="utf-8")
+    statements = detect_statements(text, language)
+    assert len(statements) == 3
+    assert statements[0].speaker == speaker
+    assert {s.kind for s in statements} >= {"according_to"}
+
+
+def test_to_json_has_exactly_the_contract_fields() -> None:
+    statement = detect_statements("“We are ready,” Peskov said.")[0]
+    assert set(statement.to_json()) == {
+        "quote", "start", "end", "kind", "speaker", "speaker_mention", "speaker_start", "speaker_end",
+        "speaker_role", "cue", "topics", "score",
+    }  # fmt: skip
+    assert statement.to_json()["topics"] == []
+    assert isinstance(DETECTOR_VERSION, str) and DETECTOR_VERSION
