@@ -146,8 +146,9 @@ class HttpSettings:
                 raise ConfigError(str(exc), field=name) from exc
         try:
             return cls(**values)  # type: ignore[arg-type]
-        except ConfigError as exc:
-            raise ConfigError(f"from the environment: {exc}") from exc
+        except ConfigError as exc:  # name the variable, not the field
+            variable = next((n for n, (a, _) in _ENV_FIELDS.items() if a == exc.field), exc.field)
+            raise ConfigError(str(exc).removeprefix(f"{exc.field}: "), field=variable) from exc
 
 
 def _parse_bool(raw: str) -> bool:

@@ -178,6 +178,9 @@ class FixtureServer:
             return list(self._requests)
 
     def requests_for(self, path: str) -> list[RecordedRequest]:
+        """Requests for `path`; with a query string it must match exactly, without one any query matches."""
+        if "?" in path:
+            return [r for r in self.requests if r.path == path]
         return [r for r in self.requests if r.path.split("?")[0] == path]
 
     @property
