@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 from pipeline.detect.cues import Tokens
 from pipeline.detect.lexicon import SpeakerLexicon
+from pipeline.detect.roster import Entity, Roster
 from pipeline.detect.speakers import (
     DETERMINERS,
     INDEFINITE,
     PRONOUNS,
-    Entity,
     Mention,
-    Roster,
+    subject_at_start,
     subject_before,
 )
 
@@ -54,6 +54,7 @@ class Resolver:
         self, text: str, tokens: Tokens, roster: Roster, lexicon: SpeakerLexicon, paragraph_starts: list[int]
     ) -> None:
         self.paragraph_starts = paragraph_starts  # first token of each paragraph
+        self.sentence_starts: list[int] = []  # first token of each sentence, set by the caller
         self.text = text
         self.tokens = tokens
         self.roster = roster
@@ -183,11 +184,25 @@ class Resolver:
                     continue
                 best[key] = (score, Resolution(entity.name, entity.role, True), entity)
         if not best:
-            return Resolution(None, None, gender in ("m", "f")), None
+            return self._sentence_subject(token), None
         _, resolution, chosen = max(best.values(), key=lambda item: item[0])
         if chosen is not None and chosen.gender is None and gender in ("m", "f"):
             chosen.gender = gender
         return resolution, chosen
+
+    def _sentence_subject(self, token: int) -> Resolution:
+        """For a pronoun with no named antecedent: the role that opens one of the two sentences before
+        ("Ukraine's president met negotiators. He said …" -> "Ukraine's president")."""
+        k = bisect.bisect_right(self.sentence_starts, token) - 1
+        for s in range(k - 1, max(-1, k - 3), -1):
+            first = self.sentence_starts[s]
+            stop = self.sentence_starts[s + 1]
+            mention = subject_at_start(self.tokens, first, stop, self.lexicon)
+            if mention is not None and mention.kind == "nominal":
+                words = self._words(mention.first, mention.last)
+                if self.tokens.lower[mention.last - 1] in self.lexicon.role_nouns:
+                    return Resolution(words, words, True)
+        return Resolution(None, None, False)
 
     @staticmethod
     def _fit(gender: str, person: bool, entity: Entity | None) -> float | None:

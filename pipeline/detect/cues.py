@@ -34,14 +34,12 @@ class Tokens:
 
 def tokenize(text: str) -> Tokens:
     """Split `text` into tokens: words (with inner apostrophes, hyphens, dots), initialisms, punctuation."""
-    starts: list[int] = []
-    ends: list[int] = []
-    words: list[str] = []
-    for m in TOKEN.finditer(text):
-        starts.append(m.start())
-        ends.append(m.end())
-        words.append(m.group())
-    return Tokens(tuple(starts), tuple(ends), tuple(words), tuple(w.lower() for w in words))
+    spans = [m.span() for m in TOKEN.finditer(text)]
+    if not spans:
+        return Tokens((), (), (), ())
+    starts, ends = zip(*spans, strict=True)
+    words = tuple(text[s:e] for s, e in spans)
+    return Tokens(starts, ends, words, tuple(w.lower() for w in words))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pipeline.errors import InputError
 log = logging.getLogger(__name__)
 
 
-def _read_document(line: str, path: Path, number: int) -> tuple[str, str, str | None]:
+def _read_document(line: str, path: Path, number: int) -> tuple[str, str, str | None, str | None]:
     try:
         doc: Any = json.loads(line)
     except json.JSONDecodeError as e:
@@ -29,7 +29,8 @@ def _read_document(line: str, path: Path, number: int) -> tuple[str, str, str | 
         raise InputError(f'{path}:{number}: no string "text"')
     if language is not None and not isinstance(language, str):
         raise InputError(f'{path}:{number}: "language" must be a string')
-    return doc_id, text, language
+    title = doc.get("title")
+    return doc_id, text, language, title if isinstance(title, str) else None
 
 
 def detect_jsonl(input_path: Path, output_path: Path, *, include_all: bool) -> int:
@@ -55,8 +56,8 @@ def detect_jsonl(input_path: Path, output_path: Path, *, include_all: bool) -> i
             for number, line in enumerate(source, 1):
                 if not line.strip():
                     continue
-                doc_id, text, language = _read_document(line, input_path, number)
-                statements = detect_statements(text, language, topical_only=not include_all)
+                doc_id, text, language, title = _read_document(line, input_path, number)
+                statements = detect_statements(text, language, topical_only=not include_all, title=title)
                 record = {"id": doc_id, "statements": [s.to_json() for s in statements]}
                 sink.write(json.dumps(record, ensure_ascii=False) + "\n")
                 count += 1

@@ -10,8 +10,7 @@ in it is handled by the same rules.
 
 from __future__ import annotations
 
-import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pipeline.detect.cues import Tokens
 from pipeline.detect.lexicon import SpeakerLexicon
@@ -194,13 +193,25 @@ def subject_before(
             and is_capitalized(tokens.words[left.last - 1])
         ):
             return left  # "Tim Guest with the Health Authority says": the person, not the body
-    if is_capitalized(head) and tokens.lower[j] not in STOP_CAPS:
+    conj = first - 1
+    while conj > floor and tokens.lower[conj] in ("other", "several", "fellow", "some", "many"):
+        conj -= 1
+    if conj > floor and conj < first and tokens.lower[conj] == "and" and depth < 2:
+        left = subject_before(tokens, conj, floor, lexicon, depth + 1)
+        if left is not None and left.kind == "name":
+            return left  # "Antony Blinken and other diplomats said": the one named
+    if is_capitalized(head) and tokens.lower[j] not in STOP_CAPS and not _is_title(tokens.lower[j], lexicon):
         return Mention(first, j + 1, "name", _name_split(tokens, first, j + 1, lexicon))
     if tokens.lower[j] in GROUP_NOUNS and not has_det:
         return Mention(first, j + 1, "group")
     if has_det or tokens.lower[j] in lexicon.role_nouns:
         return Mention(first, j + 1, "nominal")
     return None
+
+
+def _is_title(word: str, lexicon: SpeakerLexicon) -> bool:
+    """A capitalised role word heading a phrase ("the Russian President") makes it a nominal, not a name."""
+    return word in lexicon.role_nouns or word in MODIFIERS
 
 
 def _det_within(tokens: Tokens, k: int, floor: int) -> bool:
@@ -228,6 +239,7 @@ def subject_after(tokens: Tokens, cue_end: int, ceiling: int, lexicon: SpeakerLe
         return None
     k = i
     has_det = low in ARTICLES
+    headed = False
     if has_det:
         k += 1
     while k < ceiling and k - i < 10:
@@ -248,8 +260,14 @@ def subject_after(tokens: Tokens, cue_end: int, ceiling: int, lexicon: SpeakerLe
             and lw not in TIME_WORDS
             and lw not in RELATIVES
             and lw not in FUNCTION_WORDS
-            and (has_det or lw in lexicon.role_nouns or lw in MODIFIERS or lw in GROUP_NOUNS)
+            and (
+                lw in lexicon.role_nouns
+                or lw in MODIFIERS
+                or lw in GROUP_NOUNS
+                or (has_det and not headed and k - i <= 3 and not lw.endswith("ed"))
+            )
         ):
+            headed = headed or lw in lexicon.role_nouns or lw in GROUP_NOUNS
             k += 1
             continue
         if word.endswith(("'s", "’s")) and (word[:1].isupper() or has_det):
@@ -260,7 +278,7 @@ def subject_after(tokens: Tokens, cue_end: int, ceiling: int, lexicon: SpeakerLe
         return None
     last = k
     head = tokens.words[last - 1]
-    if is_capitalized(head):
+    if is_capitalized(head) and not _is_title(tokens.lower[last - 1], lexicon):
         return Mention(i, last, "name", _name_split(tokens, i, last, lexicon))
     if tokens.lower[last - 1] in GROUP_NOUNS and not has_det:
         return Mention(i, last, "group")
@@ -282,7 +300,7 @@ def subject_at_start(tokens: Tokens, first: int, last: int, lexicon: SpeakerLexi
     return None
 
 
-def source_after(tokens: Tokens, first: int, last: int) -> Mention | None:
+def source_after(tokens: Tokens, first: int, last: int, lexicon: SpeakerLexicon) -> Mention | None:
     """The source named after "according to": everything up to the next punctuation, at most 12 words."""
     k = first
     while k < last and k - first < 12 and tokens.words[k][:1].isalnum():
@@ -292,187 +310,8 @@ def source_after(tokens: Tokens, first: int, last: int) -> Mention | None:
     if tokens.lower[first] in PRONOUNS and k == first + 1:
         return Mention(first, k, "pronoun")
     head = tokens.words[k - 1]
-    kind = (
-        "name" if head[:1].isupper() else ("group" if tokens.lower[first] not in DETERMINERS else "nominal")
-    )
+    if head[:1].isupper() and not _is_title(tokens.lower[k - 1], lexicon):
+        kind = "name"
+    else:
+        kind = "nominal" if tokens.lower[first] in DETERMINERS or head[:1].isupper() else "group"
     return Mention(first, k, kind, first)
-
-
-@dataclass
-class Entity:
-    """A person or body the article names."""
-
-    name: str
-    surname: str
-    gender: str | None
-    role: str | None
-    positions: list[int] = field(default_factory=list)  # token indices of its mentions
-    person: bool = False
-
-
-class Roster:
-    """The names an article gives, with roles and genders, for resolving mentions."""
-
-    def __init__(self, text: str, tokens: Tokens, lexicon: SpeakerLexicon) -> None:
-        self.text = text
-        self.tokens = tokens
-        self.lexicon = lexicon
-        self.by_surname: dict[str, list[Entity]] = {}
-        self.mentions: list[tuple[int, Entity]] = []  # (token index, entity) in document order
-        self.persons: list[tuple[int, Entity]] = []  # the mentions of people
-        self._scan()
-
-    def _scan(self) -> None:
-        tokens = self.tokens
-        n = len(tokens)
-        i = 0
-        while i < n:
-            if not self._name_word(i):
-                i += 1
-                continue
-            j = i
-            while j < n and (
-                self._name_word(j)
-                or (tokens.lower[j] in PARTICLES and j + 1 < n and self._name_word(j + 1) and j > i)
-                or (
-                    tokens.words[j] == "."
-                    and len(tokens.words[j - 1]) == 1
-                    and j + 1 < n
-                    and self._name_word(j + 1)
-                )
-            ):
-                j += 1
-            if not self._alone_on_line(i, j):
-                self._add_run(i, j)
-            i = j
-        self._learn_genders()
-        self.persons = [(pos, e) for pos, e in self.mentions if e.person]
-        self.person_starts = [pos for pos, _ in self.persons]
-
-    def _alone_on_line(self, first: int, last: int) -> bool:
-        """A run that fills its whole line is a heading or a caption ("Read More Below"), not a name."""
-        text, tokens = self.text, self.tokens
-        before = text[: tokens.starts[first]].rstrip(" \t")
-        after = text[tokens.ends[last - 1] :].lstrip(" \t")
-        return (not before or before.endswith("\n")) and (not after or after.startswith("\n"))
-
-    def _learn_genders(self) -> None:
-        """Count the gendered pronouns that follow each person's mentions (within 25 tokens)."""
-        tokens = self.tokens
-        n = len(tokens)
-        counts: dict[int, list[int]] = {}
-        people = [(pos, e) for pos, e in self.mentions if e.person]
-        starts = {pos for pos, _ in people}
-        for pos, entity in people:
-            if entity.gender is not None:
-                continue
-            tally = counts.setdefault(id(entity), [0, 0])
-            k = pos + 1
-            limit = min(n, pos + 25)
-            while k < limit:
-                low = tokens.lower[k]
-                if low in ("he", "his", "him", "himself"):
-                    tally[0] += 1
-                    break
-                if low in ("she", "her", "hers", "herself"):
-                    tally[1] += 1
-                    break
-                if k in starts:
-                    break  # another person's name: the pronoun may be theirs
-                k += 1
-        for _, entity in people:
-            found = counts.get(id(entity))
-            if entity.gender is None and found is not None and found[0] != found[1]:
-                entity.gender = "m" if found[0] > found[1] else "f"
-
-    def _name_word(self, k: int) -> bool:
-        word = self.tokens.words[k]
-        return word[:1].isupper() and word[:1].isalpha() and self.tokens.lower[k] not in STOP_CAPS
-
-    def _add_run(self, first: int, last: int) -> None:
-        tokens, lexicon = self.tokens, self.lexicon
-        start = _name_split(tokens, first, last, lexicon)
-        if start >= last:
-            return
-        words = [w for w in tokens.words[start:last] if w != "."]
-        if words and words[-1].endswith(("'s", "’s")):
-            words[-1] = words[-1][:-2]
-        name = " ".join(words)
-        surname = words[-1].lower()
-        person = lexicon.by_alias.get(name.lower()) or lexicon.by_alias.get(surname)
-        gender = person.gender if person else None
-        first_low = tokens.lower[start]
-        if gender is None and len(words) > 1:
-            gender = lexicon.genders.get(first_low)
-        if first > 0 and tokens.lower[first - 1] in HONORIFIC_GENDER:
-            gender = HONORIFIC_GENDER[tokens.lower[first - 1]]
-        elif first > 1 and tokens.words[first - 1] == "." and tokens.lower[first - 2] in HONORIFIC_GENDER:
-            gender = HONORIFIC_GENDER[tokens.lower[first - 2]]
-        role = " ".join(tokens.words[first:start]) or None
-        if role is None and first > 0 and tokens.lower[first - 1] in lexicon.role_nouns:
-            role = tokens.words[first - 1]
-        if surname in ORG_HEADS or any(w.lower() in ORG_HEADS for w in words):
-            return
-        personlike = bool(person) or gender is not None or role is not None
-        entity = self._find(surname, name)
-        if entity is None:
-            entity = Entity(name, surname, gender, role)
-            self.by_surname.setdefault(surname, []).append(entity)
-        else:
-            if len(name.split()) > len(entity.name.split()):
-                entity.name = name
-            entity.gender = entity.gender or gender
-            entity.role = entity.role or role
-        entity.positions.append(start)
-        if personlike or (len(entity.name.split()) >= 2 and len(words) == 1):
-            entity.person = True  # a name later shortened to a surname is a person's
-        self.mentions.append((start, entity))
-
-    def _find(self, surname: str, name: str) -> Entity | None:
-        candidates = self.by_surname.get(surname)
-        if not candidates:
-            return None
-        first = name.split()[0].lower()
-        for entity in candidates:
-            if (
-                len(name.split()) == 1
-                or entity.name.split()[0].lower() == first
-                or len(entity.name.split()) == 1
-            ):
-                return entity
-        return None
-
-    def entity_for(self, surname: str) -> Entity | None:
-        """The entity an article calls by this surname (the most fully named one)."""
-        candidates = self.by_surname.get(surname.lower())
-        if candidates:
-            best = max(candidates, key=lambda e: len(e.name.split()))
-            if len(best.name.split()) > 1:
-                return best
-        by_first = [
-            e for _, e in self.persons if e.name.split()[0].lower() == surname.lower() and " " in e.name
-        ]
-        if by_first:
-            return by_first[-1]
-        if candidates:
-            return max(candidates, key=lambda e: len(e.name.split()))
-        person = self.lexicon.by_alias.get(surname.lower())
-        if person is not None:
-            for alias in (person.name, *person.aliases):
-                found = self.by_surname.get(alias.split()[-1].lower())
-                if found:
-                    return max(found, key=lambda e: len(e.name.split()))
-        return None
-
-    def persons_before(self, token: int, limit: int) -> list[tuple[int, Entity]]:
-        """The last `limit` person mentions before the token, most recent first."""
-        k = bisect.bisect_left(self.person_starts, token)
-        return [self.persons[i] for i in range(k - 1, max(-1, k - 1 - limit), -1)]
-
-    def people_before(self, token: int) -> list[Entity]:
-        """Person entities mentioned before the token, most recent first."""
-        out: list[Entity] = []
-        for pos, entity in reversed(self.persons):
-            if pos < token and entity not in out:
-                out.append(entity)
-        return out

@@ -12,10 +12,10 @@ from pipeline.detect.cues import CueHit, Tokens, find_cues, tokenize
 from pipeline.detect.frames import CLOSING, DAY_WORDS, PREPOSITIONS, Content, Framer, Sentence
 from pipeline.detect.lexicon import load_cues, load_speakers
 from pipeline.detect.quotes import Quote, find_quotes
+from pipeline.detect.roster import Roster
 from pipeline.detect.segment import split_paragraphs, split_sentences
 from pipeline.detect.speakers import (
     Mention,
-    Roster,
     source_after,
     subject_after,
     subject_at_start,
@@ -78,7 +78,7 @@ class _Draft:
 
 
 def detect_statements(
-    text: str, language: str | None = None, *, topical_only: bool = False
+    text: str, language: str | None = None, *, topical_only: bool = False, title: str | None = None
 ) -> list[Statement]:
     """Every attributed statement in an article (only those with a topic when `topical_only`).
 
@@ -90,7 +90,7 @@ def detect_statements(
     if topical_only and not topic_tagger.may_be_topical(text, language=language):
         return []
     try:
-        found = _Detector(text, language).run()
+        found = _Detector(text, language, title).run()
     except ConfigError:
         raise  # a broken seed file is a per-run failure, named by file and line
     except Exception:  # a bug in a rule must not stop a pipeline run; it is logged with the text's size
@@ -102,7 +102,7 @@ def detect_statements(
 
 
 class _Detector:
-    def __init__(self, text: str, language: str | None) -> None:
+    def __init__(self, text: str, language: str | None, title: str | None = None) -> None:
         self.text = text
         self.language = language
         self.cues = load_cues()
@@ -115,6 +115,8 @@ class _Detector:
             self.quoted[q.start : q.end] = b"\x01" * (q.end - q.start)
         self.framer = Framer(text, self.tokens, self.quotes, self.cues.adjuncts)
         self.roster = Roster(text, self.tokens, self.lexicon)
+        if title:
+            self.roster.add_title(title[:2000])
         starts = [bisect.bisect_left(self.tokens.starts, ps) for ps, _ in self.paragraphs]
         self.resolver = Resolver(text, self.tokens, self.roster, self.lexicon, starts)
         self.sentences: list[Sentence] = []
@@ -132,6 +134,7 @@ class _Detector:
                 sentence = Sentence(ss, se, first, last, pi)
                 self.sentences.append(sentence)
                 drafts.extend(self._sentence(sentence))
+        self.resolver.sentence_starts = [s.first for s in self.sentences]
         drafts = self._dedupe(drafts)
         drafts = self._float(drafts)
         return self._finish(drafts)
@@ -144,14 +147,28 @@ class _Detector:
             drafts, mention = self._frame(sentence, hit, last_mention)
             out.extend(drafts)
             last_mention = mention or last_mention
+        if out and self._is_headline(sentence):
+            return [d for d in out if d.content.kind == "direct"]  # "Moscow demands guarantees": a headline
         return out
+
+    def _is_headline(self, sentence: Sentence) -> bool:
+        """A paragraph of one short line with no closing punctuation is a headline, not reported speech."""
+        ps, pe = self.paragraphs[sentence.paragraph]
+        text = self.text[ps:pe]
+        return (
+            sentence.start == ps
+            and sentence.end == pe
+            and "\n" not in text
+            and text[-1:] not in ".!?…\"”»’'"
+            and sentence.last - sentence.first <= 20
+        )
 
     def _frame(
         self, sentence: Sentence, hit: CueHit, previous: Mention | None
     ) -> tuple[list[_Draft], Mention | None]:
         tokens = self.tokens
         if hit.according_to:
-            source = source_after(tokens, hit.last, sentence.last)
+            source = source_after(tokens, hit.last, sentence.last, self.lexicon)
             if source is None:
                 return [], None
             content = self.framer.according(sentence, hit, source)
