@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -182,3 +186,25 @@ def test_demo_feed_list_loads_with_a_base_url() -> None:
 def test_data_folders_are_found() -> None:
     assert (seeds_dir() / "feeds.yaml").is_file()
     assert (sql_dir() / "001_core.sql").is_file()
+
+
+def test_data_folders_are_found_in_an_installed_layout(tmp_path: Path) -> None:
+    # An installed wheel has no checkout around it: pipeline/_data/{seeds,sql} are real folders there.
+    package = Path(__file__).resolve().parents[1] / "pipeline"
+    shutil.copytree(
+        package, tmp_path / "pipeline", symlinks=False, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    script = "from pipeline.config import seeds_dir, sql_dir; print(seeds_dir()); print(sql_dir())"
+    found = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert found == [
+        str(tmp_path / "pipeline" / "_data" / "seeds"),
+        str(tmp_path / "pipeline" / "_data" / "sql"),
+    ]
+    assert (Path(found[0]) / "demo" / "feeds.yaml").is_file()
