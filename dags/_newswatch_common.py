@@ -70,12 +70,17 @@ def run_times(context: Any) -> tuple[datetime, datetime]:
 
     `now` is the run's logical date (what the run is *for*: a cleared and re-run task sees the same value);
     a run triggered without a logical date uses the time it was queued for (`run_after`). `started_at` is
-    when the DAG run started.
+    when the DAG run started. Both are plain UTC `datetime`s: Airflow's pendulum values stop at this edge.
     """
     dag_run = context["dag_run"]
-    now = context.get("logical_date") or dag_run.run_after
-    started_at = dag_run.start_date or now
+    now = _plain_utc(context.get("logical_date") or dag_run.run_after)
+    started_at = _plain_utc(dag_run.start_date) if dag_run.start_date else now
     return now, started_at
+
+
+def _plain_utc(moment: datetime) -> datetime:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(aware.timestamp(), tz=UTC)
 
 
 def describe_failure(context: Any) -> tuple[str, str]:

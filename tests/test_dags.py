@@ -12,8 +12,10 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -70,12 +72,69 @@ def newswatch_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, airflow_home:
     return tmp_path / "dag.duckdb"
 
 
+class Receiver:
+    """A real HTTP server on 127.0.0.1 recording the JSON that apprise's `json://` channels post to it."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, dict[str, Any]]] = []
+        received = self.posts
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                received.append((self.path, json.loads(body)))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def channel(self, path: str) -> str:
+        return f"json://127.0.0.1:{self.server.server_address[1]}{path}"
+
+    def to(self, path: str) -> list[dict[str, Any]]:
+        return [payload for p, payload in self.posts if p == path]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    hook = Receiver()
+    yield hook
+    hook.server.shutdown()
+    hook.server.server_close()
+
+
+def _write_alert_rules(path: Path, receiver: Receiver) -> Path:
+    path.write_text(
+        "rules:\n"
+        "  - name: everything\n"
+        "    topics: [nato_expansion, security_guarantees]\n"
+        f'    channels: ["{receiver.channel("/alerts")}"]\n'
+        "health:\n"
+        f'  channels: ["{receiver.channel("/ops")}"]\n',
+        encoding="utf-8",
+    )
+    os.environ["NEWSWATCH_ALERTS"] = str(path)
+    return path
+
+
 def _load_dag(dag_id: str) -> Any:
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(DAGS))
     assert bag.import_errors == {}
     return bag.get_dag(dag_id)
+
+
+def _run_alerts(logical_date: datetime) -> Any:
+    """One `dag.test()` run of the alerts DAG, without waiting minutes between retries of a failure."""
+    dag = _load_dag("newswatch_alerts")
+    dag.get_task("send_alerts").retry_delay = timedelta(0)
+    return dag.test(logical_date=logical_date, run_after=logical_date)
 
 
 def _run_ingest(feeds: Path, *, fetch_retries: int | None = None) -> Any:
@@ -285,9 +344,10 @@ def test_a_dead_feed_fails_only_its_own_task_and_the_rest_is_loaded(
     assert _rows(db, "SELECT status, feeds_ok, feeds_failed FROM runs") == [("partial", 2, 1)]
 
 
-def test_a_run_in_which_every_feed_fails_is_a_failed_dag_run(
-    outlet: Outlet, newswatch_env: Path, tmp_path: Path
+def test_a_run_in_which_every_feed_fails_fails_and_tells_the_health_channel(
+    outlet: Outlet, newswatch_env: Path, tmp_path: Path, receiver: Receiver
 ) -> None:
+    _write_alert_rules(tmp_path / "alerts.yaml", receiver)
     outlet.server.add("/dead.rss", "down for maintenance", status=503)
     feeds = write_feed_list(tmp_path / "dead.yaml", [("Dead Feed", outlet.server.url("/dead.rss"), "Dead")])
 
@@ -295,6 +355,30 @@ def test_a_run_in_which_every_feed_fails_is_a_failed_dag_run(
 
     assert dag_run.state == "failed"
     assert _task_states(dag_run)["load"] == [("failed", 1)]
-    # The failure is still recorded for `newswatch feeds` and the health alerts.
+    # The failure is still recorded for `newswatch feeds` and the health alerts…
     assert _rows(newswatch_env, "SELECT status, feeds_failed FROM runs") == [("failed", 1)]
     assert _rows(newswatch_env, "SELECT status, http_status FROM fetch_log") == [("error", 503)]
+    # …and the failure callback told the health channel which task failed and why.
+    [notice] = receiver.to("/ops")
+    assert notice["title"] == "newswatch: newswatch_ingest.load failed"
+    assert "every feed failed" in notice["message"]
+    assert receiver.to("/alerts") == []
+
+
+def test_the_alerts_dag_sends_new_statements_once(
+    outlet: Outlet, newswatch_env: Path, tmp_path: Path, receiver: Receiver
+) -> None:
+    assert _run_ingest(outlet.feeds_file).state == "success"
+    _write_alert_rules(tmp_path / "alerts.yaml", receiver)
+    an_hour_later = LOGICAL_DATE + timedelta(hours=1)
+
+    first = _run_alerts(an_hour_later)
+    sent = receiver.to("/alerts")
+    clusters = _rows(newswatch_env, "SELECT count(*) FROM statement_clusters WHERE len(topics) > 0")[0][0]
+    second = _run_alerts(an_hour_later)
+
+    assert (first.state, second.state) == ("success", "success")
+    assert len(sent) == clusters > 0, "one alert per statement cluster"
+    assert any("Ivan Sample" in alert["message"] for alert in sent)
+    assert receiver.to("/alerts") == sent, "running the alert DAG again sends nothing twice"
+    assert receiver.to("/ops") == []
