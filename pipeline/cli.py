@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline.errors import InputError, NewswatchError
@@ -89,6 +90,21 @@ def _cell(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+def _print_statements(rows: Sequence[dict[str, Any]]) -> None:
+    """Statements as readers scan them: who (role), topics and score, the quote, where and when."""
+    for row in rows:
+        who = row["speaker"] or "(unknown source)"
+        if row.get("speaker_role"):
+            who += f" ({row['speaker_role']})"
+        quote = row["quote"] if len(row["quote"]) <= 300 else row["quote"][:299].rstrip() + "…"
+        carried = f", {row['outlet_count']} outlets" if (row.get("outlet_count") or 1) > 1 else ""
+        out.print(f"\n[bold]{escape(who)}[/] [cyan]{', '.join(row['topics'])}[/] score {row['score']:.2f}",
+                  soft_wrap=True)
+        out.print(f"  “{escape(quote)}”", soft_wrap=True, highlight=False)
+        out.print(f"  [dim]{escape(row['outlet'])}{carried} · {_cell(row.get('published'))} · {row['url']}[/]",
+                  soft_wrap=True, highlight=False)
 
 
 @app.callback()
@@ -178,8 +194,8 @@ def statements(
         for row in rows:
             out.print_json(json.dumps(row, default=str), indent=None)
         return
-    out.print(_table(rows, ["first_seen", "speaker", "topics", "quote", "outlet", "outlet_count"],
-                     f"{len(rows)} statement(s)"))
+    out.print(f"[bold]{len(rows)} statement(s) since {_cell(params['since'])} UTC[/]")
+    _print_statements(rows)
 
 
 @app.command()
@@ -231,29 +247,29 @@ def redetect(
 def demo(
     # Not NEWSWATCH_DB: the demo must never write sample data into the real database.
     db: Annotated[Path, typer.Option("--db", help="Where the demo's database goes.")] = Path("data/demo.duckdb"),
+    port: Annotated[int, typer.Option(help="Port of the demo server on 127.0.0.1 (0: any free port).")] = 8047,
 ) -> None:
     """Serve the sample outlet in seeds/demo/ on 127.0.0.1, ingest it into DB and show what was collected."""
     import dataclasses
-    import tempfile
 
-    from pipeline.demo import demo_feed_list, serve_demo
+    from pipeline.demo import demo_dir, serve_demo
     from pipeline.http import HttpSettings
     from pipeline.runner import run_from_cli
     from pipeline.store import Store, load_query
 
     # The demo server is on 127.0.0.1, which the address guard refuses unless told otherwise.
     http = dataclasses.replace(HttpSettings.from_env(), allow_private_addresses=True, host_delay=0.0)
-    with tempfile.TemporaryDirectory() as tmp, serve_demo() as base:
+    with serve_demo(port=port) as base:
         out.print(f"serving the sample outlet (fictional, sample data) at {base}")
-        feeds = demo_feed_list(base, Path(tmp) / "feeds.yaml")
-        run_from_cli(feeds=feeds, db=db, send_alerts=False, console=out, http=http)
+        run_from_cli(feeds=demo_dir() / "feeds.yaml", base_url=base, db=db, send_alerts=False, console=out,
+                     http=http)
     store = Store(db)
     params = {"since": datetime(1970, 1, 1, tzinfo=UTC), "limit": 100}
     rows = store.query(load_query("articles_since"), params)
     out.print(_table(rows, ["outlet", "language", "status", "statements", "title"], f"{len(rows)} article(s)"))
     rows = store.query(load_query("statements_since"), params)
-    out.print(_table(rows, ["speaker", "speaker_role", "topics", "score", "quote", "outlet"],
-                     f"{len(rows)} topical statement(s)"))
+    out.print(f"\n[bold]{len(rows)} topical statement(s)[/]")
+    _print_statements(rows)
     out.print(f"query it yourself: duckdb {db} \"SELECT * FROM statement_clusters\"")
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from pipeline.config import seeds_dir
+from pipeline.errors import ConfigError
 
 DEMO_TYPES = {".xml": "application/rss+xml; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8",
               ".html": "text/html; charset=utf-8", ".yaml": "text/plain; charset=utf-8"}
@@ -46,10 +47,18 @@ class _DemoHandler(BaseHTTPRequestHandler):
         return
 
 
+# A fixed port keeps the sample articles' URLs the same from one `make demo` to the next, so a second demo
+# finds them already stored instead of storing them again under new addresses.
+DEMO_PORT = 8047
+
+
 @contextmanager
-def serve_demo(root: Path | None = None) -> Iterator[str]:
-    """Serve `root` (default `seeds/demo/`) on a free port of 127.0.0.1; yield the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _DemoHandler)
+def serve_demo(root: Path | None = None, *, port: int = DEMO_PORT) -> Iterator[str]:
+    """Serve `root` (default `seeds/demo/`) on 127.0.0.1:`port` (0: any free port); yield the base URL."""
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), _DemoHandler)
+    except OSError as error:
+        raise ConfigError(f"cannot serve the demo on 127.0.0.1:{port}: {error.strerror}", field="--port") from None
     base = f"http://127.0.0.1:{server.server_address[1]}"
     handler = type("DemoHandler", (_DemoHandler,), {"root": (root or demo_dir()).resolve(), "base": base})
     server.RequestHandlerClass = handler
@@ -61,11 +70,3 @@ def serve_demo(root: Path | None = None) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
-
-
-def demo_feed_list(base: str, target: Path) -> Path:
-    """Write the demo feed list with `{base}` replaced by the server's address; return its path."""
-    text = (demo_dir() / "feeds.yaml").read_text(encoding="utf-8").replace("{base}", base)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    return target

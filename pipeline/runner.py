@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pipeline.config import load_feeds
+from pipeline.errors import NewswatchError
 from pipeline.http import HttpSettings
 from pipeline.ingest import run_pass
 from pipeline.settings import Settings
@@ -47,10 +48,11 @@ def run_from_cli(
     send_alerts: bool,
     console: Console,
     http: HttpSettings | None = None,
+    base_url: str | None = None,
 ) -> dict[str, Any]:
     settings = Settings.from_env()
     feeds_path = feeds or settings.feeds
-    sources = load_feeds(feeds_path)
+    sources = load_feeds(feeds_path, base_url=base_url)
     store = Store(db)
     now = datetime.now(UTC)
     run_id = f"cli-{now.strftime('%Y%m%dT%H%M%S.%fZ')}"
@@ -58,13 +60,18 @@ def run_from_cli(
     with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as bars:
         summary = run_pass(store, sources, run_id=run_id, settings=settings, now=now,
                            progress=RichProgress(bars), http=http)
-    console.print(_summary_table(store, run_id, summary, feeds_path, db))
-    if send_alerts and summary["statements_new"]:
-        summary["alerts"] = _send_alerts(store, settings, console, now)
+    console.print(_summary_table(store, run_id, feeds_path, db))
+    console.print(
+        f"run {run_id}: {summary['status']} — {summary['feeds_ok']}/{summary['feeds_total']} feeds ok, "
+        f"{summary['articles_new']} new article(s), {summary['statements_new']} new statement(s)",
+        soft_wrap=True,
+    )
+    if send_alerts:
+        summary["alerts"] = _run_alert_steps(store, settings, console, now)
     return summary
 
 
-def _summary_table(store: Store, run_id: str, summary: dict[str, Any], feeds: Path, db: Path) -> Table:
+def _summary_table(store: Store, run_id: str, feeds: Path, db: Path) -> Table:
     with store.reader() as con:
         rows = fetch_dicts(
             con,
@@ -73,8 +80,7 @@ def _summary_table(store: Store, run_id: str, summary: dict[str, Any], feeds: Pa
             [run_id],
         )
     table = Table(
-        title=f"run {run_id}: {summary['status']} — {summary['feeds_ok']}/{summary['feeds_total']} feeds ok, "
-        f"{summary['articles_new']} new article(s), {summary['statements_new']} new statement(s)",
+        title=f"feeds fetched in run {run_id}",
         caption=f"feeds from {feeds}, stored in {db}",
         title_justify="left",
     )
@@ -87,11 +93,20 @@ def _summary_table(store: Store, run_id: str, summary: dict[str, Any], feeds: Pa
     return table
 
 
-def _send_alerts(store: Store, settings: Settings, console: Console, now: datetime) -> Any:
-    from pipeline.alerts import send_alerts
+def _run_alert_steps(store: Store, settings: Settings, console: Console, now: datetime) -> dict[str, Any]:
+    """The alert step of a pass: new statements, due digests, retries, then pipeline health.
 
-    if not settings.alerts.exists():
-        return None
-    report = send_alerts(store, settings.alerts, now=now)
-    console.print(f"alerts: {report}")
-    return report
+    A rules file that cannot be used (a `${VAR}` not set, say) skips the alerts with one warning line: the
+    run itself succeeded, and `newswatch alerts send` can catch up once the setting is fixed.
+    """
+    from pipeline.alerts import check_health, load_alert_config, send_alerts
+
+    try:
+        config = load_alert_config(settings.alerts)
+    except NewswatchError as error:
+        console.print(f"[yellow]alerts skipped:[/] {error}", soft_wrap=True)
+        return {"skipped": str(error)}
+    statements = send_alerts(store, config, now=now)
+    health = check_health(store, config, now=now)
+    console.print(f"alerts: {statements}; health: {health}", soft_wrap=True)
+    return {"statements": statements.as_dict(), "health": health.as_dict()}

@@ -122,6 +122,7 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
         NEWSWATCH_BACKOFF="0.01",
         NEWSWATCH_BACKOFF_MAX="0.05",
         NEWSWATCH_RETRIES="1",
+        NEWSWATCH_PER_HOST="4",
         NEWSWATCH_STAGING=str(tmp_path / "staging"),
         NEWSWATCH_WORKERS="2",
         PYTHONPATH=str(REPO),

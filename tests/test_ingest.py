@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.config import load_feeds
+from pipeline.errors import StoreError
 from pipeline.ingest import run_pass
 from pipeline.settings import Settings
 from pipeline.store import Store
@@ -25,7 +26,8 @@ def _run(outlet_feeds: Path, db: Path, **settings_overrides: object) -> dict:
         load_feeds(outlet_feeds),
         run_id=f"test-{time.monotonic_ns()}",
         settings=settings,
-        http=local_http_settings(**settings_overrides),
+        # Generous timeouts: CI machines are shared and slow; nothing here should time out.
+        http=local_http_settings(**({"read_timeout": 30.0, "total_timeout": 60.0} | settings_overrides)),
     )
 
 
@@ -185,6 +187,19 @@ def _keys(db: Path) -> dict[str, list]:
     }
 
 
+def _loaded(db: Path, feed: str) -> bool:
+    """True once the feed's outcome is in the database (read through the store, which waits out locks)."""
+    if not db.exists():
+        return False
+    try:
+        rows = Store(db, lock_wait=5).query(
+            "SELECT count(*) AS n FROM fetch_log JOIN feeds USING (feed_id) WHERE name = ?", [feed]
+        )
+    except StoreError:  # created but not yet migrated
+        return False
+    return rows[0]["n"] > 0
+
+
 def test_a_run_killed_midway_then_rerun_equals_one_clean_run(
     http_server: FixtureServer, tmp_path: Path, cli_env: dict
 ) -> None:
@@ -206,10 +221,10 @@ def test_a_run_killed_midway_then_rerun_equals_one_clean_run(
 
     process = subprocess.Popen([*command, "--db", str(killed_db)], env=cli_env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(http_server.requests_for("/news/exercise")) == 0:
-        time.sleep(0.05)
-    time.sleep(1.0)  # let the fast feed load
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not _loaded(killed_db, "Fast"):
+        time.sleep(0.1)
+    assert http_server.requests_for("/news/exercise"), "the slow feed's pages are being downloaded"
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
     assert process.returncode == -signal.SIGKILL
