@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 # Imports `pipeline.cli` and then every module of the package, and reports what got imported.
@@ -84,3 +86,43 @@ def test_the_dags_import_airflow_and_the_package_only_inside_tasks() -> None:
     dag_files = sorted((REPO / "dags").glob("*.py"))
     assert {p.name for p in dag_files} >= {"newswatch_ingest.py", "newswatch_alerts.py"}
     assert [p.name for p in dag_files if top_level_pipeline.search(p.read_text(encoding="utf-8"))] == []
+
+
+# --- the compose deployment (no Docker engine needed) ------------------------------------------------------
+
+
+def test_the_compose_file_follows_the_compose_spec() -> None:
+    checker = Path(sys.executable).with_name("check-jsonschema")
+    if not checker.exists():
+        pytest.skip("check-jsonschema is not installed (the `dev` extra)")
+    result = subprocess.run(
+        [str(checker), "--builtin-schema", "vendor.compose-spec", str(REPO / "docker-compose.yml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_compose_init_creates_the_pool_the_dags_write_through() -> None:
+    compose = (REPO / "docker-compose.yml").read_text(encoding="utf-8")
+    common = (REPO / "dags" / "_newswatch_common.py").read_text(encoding="utf-8")
+    pool = re.search(r'^DUCKDB_POOL = "([^"]+)"', common, re.MULTILINE)
+    assert pool is not None
+    assert re.search(rf"airflow pools set {re.escape(pool.group(1))} 1 ", compose)
+    for service in ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"):
+        assert f"\n  {service}:\n" in compose
+
+
+def test_every_setting_in_env_example_is_read_somewhere() -> None:
+    # A misspelt variable in .env.example would be silently ignored by everything.
+    example = (REPO / ".env.example").read_text(encoding="utf-8")
+    names = set(re.findall(r"^#?\s*(NEWSWATCH_[A-Z_]+)=", example, re.MULTILINE))
+    assert {"NEWSWATCH_SCHEDULE", "NEWSWATCH_OPS_WEBHOOK"} <= names
+    readers = [REPO / "docker-compose.yml", *sorted((REPO / "pipeline").rglob("*.py"))]
+    readers += sorted((REPO / "dags").glob("*.py")) + sorted((REPO / "seeds").glob("*.yaml"))
+    text = "\n".join(path.read_text(encoding="utf-8") for path in readers)
+    # The compose file itself defines the variable it sets (e.g. `NEWSWATCH_DB: …`); count readers only.
+    unread = sorted(n for n in names if not re.search(rf"{n}\b(?![:=])|\$\{{{n}\b", text))
+    assert unread == []
