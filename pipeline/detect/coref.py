@@ -12,10 +12,12 @@ import bisect
 from dataclasses import dataclass
 
 from pipeline.detect.cues import Tokens
+from pipeline.detect.frames import DAY_WORDS
 from pipeline.detect.lexicon import SpeakerLexicon
 from pipeline.detect.roster import Entity, Roster
 from pipeline.detect.speakers import (
     DETERMINERS,
+    GROUP_NOUNS,
     INDEFINITE,
     PRONOUNS,
     Mention,
@@ -30,6 +32,19 @@ _INSTITUTION_HEADS_WORDS = """kremlin ministry government department office agen
     cabinet parliament senate alliance bank group statement report letter response document note
     declaration study survey"""
 INSTITUTION_HEADS = frozenset(_INSTITUTION_HEADS_WORDS.split())
+# Words for a text that speaks for its author ("the statement said"): the author is the source.
+_DOCUMENT_HEADS_WORDS = """statement statements response reply letter document report memo memorandum post
+    release suit lawsuit complaint paper filing notice note email e-mail message tweet website declaration
+    communique communiqué summary submission petition judgment ruling"""
+DOCUMENT_HEADS = frozenset(_DOCUMENT_HEADS_WORDS.split())
+# Common nouns for a body the article has named ("the company said" after "Acme said").
+_BODY_HEADS_WORDS = """company firm agency department ministry government office council committee
+    commission board union league team club group organization organisation association federation
+    utility bank diocese church city province state county municipality authority regulator network
+    school university college hospital court service railway airline retailer insurer lender bureau
+    institute foundation charity party administration"""
+BODY_HEADS = frozenset(_BODY_HEADS_WORDS.split())
+POSSESSIVES = frozenset({"his", "her", "their", "its", "our", "my", "your"})
 
 
 @dataclass(frozen=True)
@@ -114,6 +129,10 @@ class Resolver:
         institution = self.lexicon.institutions.get(name.lower())
         if institution is not None:
             return Resolution(name, None, False), None
+        if name.isupper() and len(name) <= 8:
+            expanded = self.roster.expand(name)
+            if expanded != name:
+                return Resolution(expanded, None, False), None
         entity = self.roster.entity_for(name.split()[-1])
         role = self._words(mention.first, first) if first > mention.first else None
         person = self.lexicon.by_alias.get(name.lower()) or self.lexicon.by_alias.get(
@@ -145,12 +164,67 @@ class Resolver:
         for entity in self.roster.people_before(mention.first)[:30]:
             if entity.role and head in entity.role.lower().split():
                 return Resolution(entity.name, bare, True), entity
+        if head in DOCUMENT_HEADS:
+            return self._author(mention, words, bare), None
+        if head in BODY_HEADS and first_word not in POSSESSIVES:
+            body = self._recent_body(mention.first, head)
+            if body is not None:
+                return body, None
         if head in INSTITUTION_HEADS or head not in self.lexicon.role_nouns:
             return Resolution(words, bare, False), None
         people = self.roster.people_before(mention.first)
         if people:
             return Resolution(people[0].name, bare, True), people[0]
         return Resolution(words, bare, True), None
+
+    def _author(self, mention: Mention, words: str, bare: str) -> Resolution:
+        """The source of a document ("the RCMP statement", "Acme's letter", "the response" after "Moscow
+        said"): the owner it names, else the most recent source within two paragraphs."""
+        tokens = self.tokens
+        for k in range(mention.first, mention.last - 1):
+            word = tokens.words[k]
+            if word.endswith(("'s", "’s")) and word[:1].isupper():
+                return self._owner(word[:-2])
+            if (
+                word[:1].isupper()
+                and tokens.lower[k] not in DETERMINERS
+                and tokens.lower[k] not in DAY_WORDS
+                and k > mention.first
+            ):
+                return self._owner(self._words(k, mention.last - 1))
+        paragraph = self.paragraph_of(mention.first)
+        for said in reversed(self.history[-6:]):
+            if paragraph - said.paragraph > 2:
+                break
+            if said.resolution.speaker is not None:
+                return Resolution(said.resolution.speaker, said.resolution.role, said.resolution.person)
+        return Resolution(words, bare, False)
+
+    def _owner(self, name: str) -> Resolution:
+        entity = self.roster.entity_for(name.split()[-1])
+        if entity is not None and len(entity.name.split()) >= len(name.split()):
+            return Resolution(entity.name, entity.role, entity.person)
+        return Resolution(self.roster.expand(name), None, False)
+
+    def _recent_body(self, token: int, head: str) -> Resolution | None:
+        """The body a common noun stands for: the last non-person source within three paragraphs whose
+        words are a name (not itself "the company")."""
+        paragraph = self.paragraph_of(token)
+        for said in reversed(self.history[-8:]):
+            if paragraph - said.paragraph > 3:
+                break
+            speaker = said.resolution.speaker
+            if speaker is None or said.resolution.person or (said.entity is not None and said.entity.person):
+                continue
+            words = speaker.split()
+            if words[-1].lower() in GROUP_NOUNS or words[0].lower() in self.lexicon.genders:
+                continue
+            if words[0].lower() in DETERMINERS and not any(w[:1].isupper() for w in words[1:]):
+                continue
+            if speaker.lower().split()[-1] in DOCUMENT_HEADS:
+                continue
+            return said.resolution
+        return None
 
     def _pronoun(self, word: str, token: int, paragraph: int, floor: int) -> tuple[Resolution, Entity | None]:
         """The most likely antecedent: gender first, then being a speaker, then being near."""

@@ -9,11 +9,32 @@ kept out of pronoun resolution.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
 from pipeline.detect.cues import Tokens, tokenize
 from pipeline.detect.lexicon import SpeakerLexicon
 from pipeline.detect.speakers import HONORIFIC_GENDER, ORG_HEADS, PARTICLES, STOP_CAPS, _name_split
+
+ACRONYM = re.compile(r"\(([A-Z][A-Za-z&]{1,7})\)")
+LONG_FORM_WORD = re.compile(r"(?:[A-Z][\w&.'’-]*|and|of|for|the|on|&)$")
+
+
+def _find_acronyms(text: str) -> dict[str, str]:
+    """Acronyms defined in parentheses after their long form, each letter a capital of that form."""
+    found: dict[str, str] = {}
+    for m in ACRONYM.finditer(text):
+        acronym = m.group(1)
+        capitals = [c for c in acronym if c.isupper()]
+        words = text[max(0, m.start() - 200) : m.start()].replace(",", " ").split()
+        taken: list[str] = []
+        while words and LONG_FORM_WORD.match(words[-1]) and len(taken) < 12:
+            taken.insert(0, words.pop())
+            initials = [w[0] for w in taken if w[:1].isupper()]
+            if initials == capitals:
+                found.setdefault(acronym, " ".join(taken))
+                break
+    return found
 
 
 @dataclass
@@ -38,6 +59,7 @@ class Roster:
         self.by_surname: dict[str, list[Entity]] = {}
         self.mentions: list[tuple[int, Entity]] = []  # (token index, entity) in document order
         self.persons: list[tuple[int, Entity]] = []  # the mentions of people
+        self._acronyms: dict[str, str] | None = None
         self._scan()
 
     def add_title(self, title: str) -> None:
@@ -183,6 +205,13 @@ class Roster:
             ):
                 return entity
         return None
+
+    def expand(self, name: str) -> str:
+        """The long form of an acronym the article spells out once ("Export Development Canada (EDC)")."""
+        if self._acronyms is None:
+            self._acronyms = _find_acronyms(self.text)
+        bare = name[4:] if name.lower().startswith("the ") else name
+        return self._acronyms.get(bare, name)
 
     def entity_for(self, surname: str) -> Entity | None:
         """The entity an article calls by this surname (the most fully named one)."""

@@ -86,6 +86,10 @@ _GROUP_NOUNS_WORDS = """officials police experts analysts critics residents sour
     spokespeople representatives negotiators parents students teachers workers employees people voters
     supporters opponents economists scholars historians"""
 GROUP_NOUNS = frozenset(_GROUP_NOUNS_WORDS.split())
+# Words that end a noun phrase without heading it ("the one who", "the same", "this week"): never a source.
+_NOT_HEADS_WORDS = """one same other others rest first last most least week month year day time way case
+    end point fact reason result thing things kind sort lot"""
+NOT_HEADS = frozenset(_NOT_HEADS_WORDS.split())
 
 
 def is_capitalized(word: str) -> bool:
@@ -168,9 +172,9 @@ def subject_before(
             continue
         if (
             word[:1].islower()
-            and word.isalpha()
-            and k < j
+            and word.replace("-", "").isalpha()
             and lw not in FUNCTION_WORDS
+            and (k < j or (lw not in NOT_HEADS and not lw.endswith("ly")))
             and _det_within(tokens, k, floor)
         ):
             k -= 1
