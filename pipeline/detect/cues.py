@@ -85,6 +85,9 @@ def find_cues(tokens: Tokens, first: int, last: int, lexicon: CueLexicon, quoted
                     break
         if found is not None and found.verb is not None and _is_not_speech(tokens, i, first):
             found = None
+        word_i = tokens.words[i]
+        if found is not None and i > first and word_i[:1].isupper() and not word_i.isupper():
+            found = None  # a capitalised word inside a sentence is a name ("the United States"), not a verb
         if found is not None:
             hits.append(found)
             i = found.last

@@ -147,9 +147,19 @@ class _Detector:
             drafts, mention = self._frame(sentence, hit, last_mention)
             out.extend(drafts)
             last_mention = mention or last_mention
+        if out and self._is_question(sentence):
+            out = [d for d in out if d.content.kind == "direct"]  # a question reports nothing indirect
         if out and self._is_headline(sentence):
             return [d for d in out if d.content.kind == "direct"]  # "Moscow demands guarantees": a headline
         return out
+
+    def _is_question(self, sentence: Sentence) -> bool:
+        """Whether the sentence ends with a question mark ("?" after a full stop is a mangled space)."""
+        tail = self.text[max(sentence.start, sentence.end - 6) : sentence.end].rstrip()
+        k = len(tail)
+        while k > 0 and tail[k - 1] in '?!."”’»)':
+            k -= 1
+        return "?" in tail[k:] and "." not in tail[k:]
 
     def _is_headline(self, sentence: Sentence) -> bool:
         """A paragraph of one short line with no closing punctuation is a headline, not reported speech."""
