@@ -108,7 +108,7 @@ def receiver() -> Iterator[Receiver]:
     hook.server.server_close()
 
 
-def _write_alert_rules(path: Path, receiver: Receiver) -> Path:
+def _write_alert_rules(env: pytest.MonkeyPatch, path: Path, receiver: Receiver) -> Path:
     path.write_text(
         "rules:\n"
         "  - name: everything\n"
@@ -118,7 +118,7 @@ def _write_alert_rules(path: Path, receiver: Receiver) -> Path:
         f'  channels: ["{receiver.channel("/ops")}"]\n',
         encoding="utf-8",
     )
-    os.environ["NEWSWATCH_ALERTS"] = str(path)
+    env.setenv("NEWSWATCH_ALERTS", str(path))
     return path
 
 
@@ -137,9 +137,9 @@ def _run_alerts(logical_date: datetime) -> Any:
     return dag.test(logical_date=logical_date, run_after=logical_date)
 
 
-def _run_ingest(feeds: Path, *, fetch_retries: int | None = None) -> Any:
+def _run_ingest(env: pytest.MonkeyPatch, feeds: Path, *, fetch_retries: int | None = None) -> Any:
     """One `dag.test()` run of the ingest DAG for LOGICAL_DATE (the same run id every time)."""
-    os.environ["NEWSWATCH_FEEDS"] = str(feeds)
+    env.setenv("NEWSWATCH_FEEDS", str(feeds))
     dag = _load_dag("newswatch_ingest")
     fetch = dag.get_task("fetch_feed")
     fetch.retry_delay = timedelta(0)  # keep the retries, not the minutes of backoff between them
@@ -244,8 +244,10 @@ def test_parsing_the_dags_touches_no_database_feed_list_or_network(
 # --- running ----------------------------------------------------------------------------------------------
 
 
-def test_the_ingest_dag_loads_the_feeds_into_duckdb(outlet: Outlet, newswatch_env: Path) -> None:
-    dag_run = _run_ingest(outlet.feeds_file)
+def test_the_ingest_dag_loads_the_feeds_into_duckdb(
+    outlet: Outlet, newswatch_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dag_run = _run_ingest(monkeypatch, outlet.feeds_file)
 
     assert dag_run.state == "success"
     states = _task_states(dag_run)
@@ -264,12 +266,14 @@ def test_the_ingest_dag_loads_the_feeds_into_duckdb(outlet: Outlet, newswatch_en
     assert not any((newswatch_env.parent / "staging").glob("*/*.json")), "the run's staging was cleaned"
 
 
-def test_running_the_same_logical_date_again_adds_nothing(outlet: Outlet, newswatch_env: Path) -> None:
-    first = _run_ingest(outlet.feeds_file)
+def test_running_the_same_logical_date_again_adds_nothing(
+    outlet: Outlet, newswatch_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _run_ingest(monkeypatch, outlet.feeds_file)
     before = _counts(newswatch_env)
     article_requests = len(outlet.article_requests())
 
-    second = _run_ingest(outlet.feeds_file)
+    second = _run_ingest(monkeypatch, outlet.feeds_file)
 
     assert (first.state, second.state) == ("success", "success")
     assert second.run_id == first.run_id
@@ -279,7 +283,7 @@ def test_running_the_same_logical_date_again_adds_nothing(outlet: Outlet, newswa
 
 
 def test_the_dag_and_newswatch_run_store_the_same_rows(
-    outlet: Outlet, newswatch_env: Path, tmp_path: Path
+    outlet: Outlet, newswatch_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from pipeline.config import load_feeds
     from pipeline.ingest import run_pass
@@ -295,7 +299,7 @@ def test_the_dag_and_newswatch_run_store_the_same_rows(
         now=LOGICAL_DATE,
         http=local_http_settings(),
     )
-    dag_run = _run_ingest(outlet.feeds_file)
+    dag_run = _run_ingest(monkeypatch, outlet.feeds_file)
     assert dag_run.state == "success"
 
     dag_db = newswatch_env
@@ -317,7 +321,7 @@ def test_the_dag_and_newswatch_run_store_the_same_rows(
 
 
 def test_a_dead_feed_fails_only_its_own_task_and_the_rest_is_loaded(
-    outlet: Outlet, newswatch_env: Path, tmp_path: Path
+    outlet: Outlet, newswatch_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     outlet.server.add("/dead.rss", "down for maintenance", status=500)
     feeds = write_feed_list(
@@ -329,7 +333,7 @@ def test_a_dead_feed_fails_only_its_own_task_and_the_rest_is_loaded(
         ],
     )
 
-    dag_run = _run_ingest(feeds, fetch_retries=1)
+    dag_run = _run_ingest(monkeypatch, feeds, fetch_retries=1)
 
     # The run goes on: the dead feed's task failed after its retry, the others and `load` succeeded.
     states = _task_states(dag_run)
@@ -345,13 +349,13 @@ def test_a_dead_feed_fails_only_its_own_task_and_the_rest_is_loaded(
 
 
 def test_a_run_in_which_every_feed_fails_fails_and_tells_the_health_channel(
-    outlet: Outlet, newswatch_env: Path, tmp_path: Path, receiver: Receiver
+    outlet: Outlet, newswatch_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, receiver: Receiver
 ) -> None:
-    _write_alert_rules(tmp_path / "alerts.yaml", receiver)
+    _write_alert_rules(monkeypatch, tmp_path / "alerts.yaml", receiver)
     outlet.server.add("/dead.rss", "down for maintenance", status=503)
     feeds = write_feed_list(tmp_path / "dead.yaml", [("Dead Feed", outlet.server.url("/dead.rss"), "Dead")])
 
-    dag_run = _run_ingest(feeds, fetch_retries=0)
+    dag_run = _run_ingest(monkeypatch, feeds, fetch_retries=0)
 
     assert dag_run.state == "failed"
     assert _task_states(dag_run)["load"] == [("failed", 1)]
@@ -366,10 +370,10 @@ def test_a_run_in_which_every_feed_fails_fails_and_tells_the_health_channel(
 
 
 def test_the_alerts_dag_sends_new_statements_once(
-    outlet: Outlet, newswatch_env: Path, tmp_path: Path, receiver: Receiver
+    outlet: Outlet, newswatch_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, receiver: Receiver
 ) -> None:
-    assert _run_ingest(outlet.feeds_file).state == "success"
-    _write_alert_rules(tmp_path / "alerts.yaml", receiver)
+    assert _run_ingest(monkeypatch, outlet.feeds_file).state == "success"
+    _write_alert_rules(monkeypatch, tmp_path / "alerts.yaml", receiver)
     an_hour_later = LOGICAL_DATE + timedelta(hours=1)
 
     first = _run_alerts(an_hour_later)
