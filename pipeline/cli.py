@@ -35,7 +35,9 @@ err = Console(stderr=True)
 
 DbOption = Annotated[
     Path,
-    typer.Option("--db", envvar="NEWSWATCH_DB", help="The DuckDB file (env NEWSWATCH_DB).", show_default=True),
+    typer.Option(
+        "--db", envvar="NEWSWATCH_DB", help="The DuckDB file (env NEWSWATCH_DB).", show_default=True
+    ),
 ]
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -100,11 +102,16 @@ def _print_statements(rows: Sequence[dict[str, Any]]) -> None:
             who += f" ({row['speaker_role']})"
         quote = row["quote"] if len(row["quote"]) <= 300 else row["quote"][:299].rstrip() + "…"
         carried = f", {row['outlet_count']} outlets" if (row.get("outlet_count") or 1) > 1 else ""
-        out.print(f"\n[bold]{escape(who)}[/] [cyan]{', '.join(row['topics'])}[/] score {row['score']:.2f}",
-                  soft_wrap=True)
+        out.print(
+            f"\n[bold]{escape(who)}[/] [cyan]{', '.join(row['topics'])}[/] score {row['score']:.2f}",
+            soft_wrap=True,
+        )
         out.print(f"  “{escape(quote)}”", soft_wrap=True, highlight=False)
-        out.print(f"  [dim]{escape(row['outlet'])}{carried} · {_cell(row.get('published'))} · {row['url']}[/]",
-                  soft_wrap=True, highlight=False)
+        out.print(
+            f"  [dim]{escape(row['outlet'])}{carried} · {_cell(row.get('published'))} · {row['url']}[/]",
+            soft_wrap=True,
+            highlight=False,
+        )
 
 
 @app.callback()
@@ -142,7 +149,9 @@ def run(
 
     summary = run_from_cli(feeds=feeds, db=db, send_alerts=alerts, console=out)
     if summary["status"] == "failed":
-        err.print(f"[bold red]error:[/] every feed failed ({summary['feeds_failed']} of {summary['feeds_total']})")
+        err.print(
+            f"[bold red]error:[/] every feed failed ({summary['feeds_failed']} of {summary['feeds_total']})"
+        )
         raise typer.Exit(1)
 
 
@@ -173,8 +182,13 @@ def articles(
         for row in rows:
             out.print_json(json.dumps(row, default=str), indent=None)
         return
-    out.print(_table(rows, ["fetched_at", "outlet", "language", "status", "statements", "title"],
-                     f"{len(rows)} article(s)"))
+    out.print(
+        _table(
+            rows,
+            ["fetched_at", "outlet", "language", "status", "statements", "title"],
+            f"{len(rows)} article(s)",
+        )
+    )
 
 
 @app.command()
@@ -216,7 +230,9 @@ def extract(
 def detect(
     input_path: Annotated[Path, typer.Option("--input", help="Documents, JSON Lines {id, text}.")],
     output_path: Annotated[Path, typer.Option("--output", help="Where to write the statements (JSONL).")],
-    include_all: Annotated[bool, typer.Option("--all", help="Every attributed statement, topical or not.")] = False,
+    include_all: Annotated[
+        bool, typer.Option("--all", help="Every attributed statement, topical or not.")
+    ] = False,
 ) -> None:
     """Detect statements in documents, as shared/eval/CONTRACT.md specifies."""
     from pipeline.detect.jsonl import detect_jsonl
@@ -228,7 +244,9 @@ def detect(
 @app.command()
 @_clean_errors
 def redetect(
-    since: Annotated[str | None, typer.Option(help="Only articles fetched since (ISO or age); default all.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only articles fetched since (ISO or age); default all.")
+    ] = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Re-run detection on stored articles after a rule change (unchanged statements keep their ids)."""
@@ -237,8 +255,8 @@ def redetect(
     since_at = parse_since(since) if since else None
     report = redetect_articles(db, since=since_at)
     out.print(
-        f"{report['articles']} article(s): {report['added']} statement(s) added, {report['removed']} removed, "
-        f"{report['kept']} kept"
+        f"{report['articles']} article(s): {report['added']} statement(s) added, "
+        f"{report['removed']} removed, {report['kept']} kept"
     )
 
 
@@ -246,8 +264,12 @@ def redetect(
 @_clean_errors
 def demo(
     # Not NEWSWATCH_DB: the demo must never write sample data into the real database.
-    db: Annotated[Path, typer.Option("--db", help="Where the demo's database goes.")] = Path("data/demo.duckdb"),
-    port: Annotated[int, typer.Option(help="Port of the demo server on 127.0.0.1 (0: any free port).")] = 8047,
+    db: Annotated[Path, typer.Option("--db", help="Where the demo's database goes.")] = Path(
+        "data/demo.duckdb"
+    ),
+    port: Annotated[
+        int, typer.Option(help="Port of the demo server on 127.0.0.1 (0: any free port).")
+    ] = 8047,
 ) -> None:
     """Serve the sample outlet in seeds/demo/ on 127.0.0.1, ingest it into DB and show what was collected."""
     import dataclasses
@@ -261,16 +283,19 @@ def demo(
     http = dataclasses.replace(HttpSettings.from_env(), allow_private_addresses=True, host_delay=0.0)
     with serve_demo(port=port) as base:
         out.print(f"serving the sample outlet (fictional, sample data) at {base}")
-        run_from_cli(feeds=demo_dir() / "feeds.yaml", base_url=base, db=db, send_alerts=False, console=out,
-                     http=http)
+        run_from_cli(
+            feeds=demo_dir() / "feeds.yaml", base_url=base, db=db, send_alerts=False, console=out, http=http
+        )
     store = Store(db)
     params = {"since": datetime(1970, 1, 1, tzinfo=UTC), "limit": 100}
     rows = store.query(load_query("articles_since"), params)
-    out.print(_table(rows, ["outlet", "language", "status", "statements", "title"], f"{len(rows)} article(s)"))
+    out.print(
+        _table(rows, ["outlet", "language", "status", "statements", "title"], f"{len(rows)} article(s)")
+    )
     rows = store.query(load_query("statements_since"), params)
     out.print(f"\n[bold]{len(rows)} topical statement(s)[/]")
     _print_statements(rows)
-    out.print(f"query it yourself: duckdb {db} \"SELECT * FROM statement_clusters\"")
+    out.print(f'query it yourself: duckdb {db} "SELECT * FROM statement_clusters"')
 
 
 def _mount_alerts() -> None:

@@ -17,8 +17,12 @@ from urllib.parse import unquote, urlsplit
 from pipeline.config import seeds_dir
 from pipeline.errors import ConfigError
 
-DEMO_TYPES = {".xml": "application/rss+xml; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8",
-              ".html": "text/html; charset=utf-8", ".yaml": "text/plain; charset=utf-8"}
+DEMO_TYPES = {
+    ".xml": "application/rss+xml; charset=utf-8",
+    ".atom": "application/atom+xml; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".yaml": "text/plain; charset=utf-8",
+}
 
 
 def demo_dir() -> Path:
@@ -58,7 +62,9 @@ def serve_demo(root: Path | None = None, *, port: int = DEMO_PORT) -> Iterator[s
     try:
         server = ThreadingHTTPServer(("127.0.0.1", port), _DemoHandler)
     except OSError as error:
-        raise ConfigError(f"cannot serve the demo on 127.0.0.1:{port}: {error.strerror}", field="--port") from None
+        raise ConfigError(
+            f"cannot serve the demo on 127.0.0.1:{port}: {error.strerror}", field="--port"
+        ) from None
     base = f"http://127.0.0.1:{server.server_address[1]}"
     handler = type("DemoHandler", (_DemoHandler,), {"root": (root or demo_dir()).resolve(), "base": base})
     server.RequestHandlerClass = handler

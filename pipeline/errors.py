@@ -4,7 +4,7 @@
     ├── ConfigError                a bad or missing setting or data file (names the file, line and field)
     ├── StoreError                 the database cannot be opened, migrated or written (names the path)
     │   └── StoreLockedError       another process holds the DuckDB file for longer than we wait
-    ├── FetchError                 one HTTP request failed (carries the URL and, when there was one, the status)
+    ├── FetchError                 one HTTP request failed (carries the URL, and the status if there was one)
     │   ├── TransientFetchError    a retry later can help: timeouts, 429, 5xx, connection resets
     │   └── TerminalFetchError     it will not: 404, 410, refused addresses, oversize bodies, robots.txt
     ├── InputError                 unusable user input to a command (names the file and line)
@@ -27,8 +27,9 @@ class ConfigError(NewswatchError):
     The message names the file and, where known, the line and field.
     """
 
-    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
-                 field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, path: str | None = None, line: int | None = None, field: str | None = None
+    ) -> None:
         where = ""
         if path:
             where = path + (f":{line}" if line else "") + ": "

@@ -35,7 +35,7 @@ from pipeline.http import HttpClient, HttpSettings
 from pipeline.process import ProcessedPage, process_page, stage_statements
 from pipeline.records import Article, FeedItem, FeedSource, stable_id
 from pipeline.settings import Settings
-from pipeline.stage import FeedOutcome, Page, read_staged, staging_folder, write_outcome
+from pipeline.stage import FeedOutcome, Page, StagedStatement, read_staged, staging_folder, write_outcome
 from pipeline.store import Store
 from pipeline.store.ingest import (
     LoadResult,
@@ -79,14 +79,25 @@ def plan_feeds(store: Store, feeds: Sequence[FeedSource], *, now: datetime) -> l
     for feed in feeds:
         state = states.get(feed.feed_id)
         if state and state.next_due and state.next_due > now:
-            log.info("%s: backing off after %d failures until %s", feed.name, state.consecutive_failures,
-                     state.next_due)
+            log.info(
+                "%s: backing off after %d failures until %s",
+                feed.name,
+                state.consecutive_failures,
+                state.next_due,
+            )
             continue
-        plans.append({
-            "feed_id": feed.feed_id, "name": feed.name, "url": feed.url, "outlet": feed.outlet,
-            "language": feed.language, "country": feed.country,
-            "etag": state.etag if state else None, "last_modified": state.last_modified if state else None,
-        })
+        plans.append(
+            {
+                "feed_id": feed.feed_id,
+                "name": feed.name,
+                "url": feed.url,
+                "outlet": feed.outlet,
+                "language": feed.language,
+                "country": feed.country,
+                "etag": state.etag if state else None,
+                "last_modified": state.last_modified if state else None,
+            }
+        )
     return plans
 
 
@@ -130,10 +141,20 @@ async def _fetch_article(
     except TerminalFetchError as error:
         article_id = stable_id(candidate.url)
         failed = Article(
-            article_id=article_id, url=candidate.url, feed_id=plan["feed_id"], outlet=plan["outlet"],
-            title=item.title or None, author=", ".join(item.authors) or None, published=item.published,
-            fetched_at=now, language=None, text="", status="fetch_error", error=error.reason,
-            link=item.link, guid=item.guid,
+            article_id=article_id,
+            url=candidate.url,
+            feed_id=plan["feed_id"],
+            outlet=plan["outlet"],
+            title=item.title or None,
+            author=", ".join(item.authors) or None,
+            published=item.published,
+            fetched_at=now,
+            language=None,
+            text="",
+            status="fetch_error",
+            error=error.reason,
+            link=item.link,
+            guid=item.guid,
         )
         return failed, None, None, [candidate.url]
     args = (response.body, response.final_url, item.published, now)
@@ -145,15 +166,25 @@ async def _fetch_article(
     url = extraction.canonical_url or canonicalize_url(response.final_url)
     article_id = stable_id(url)
     article = Article(
-        article_id=article_id, url=url, feed_id=plan["feed_id"], outlet=plan["outlet"],
+        article_id=article_id,
+        url=url,
+        feed_id=plan["feed_id"],
+        outlet=plan["outlet"],
         title=extraction.title or item.title or None,
         author=extraction.author or (", ".join(item.authors) or None),
-        published=extraction.published, fetched_at=now, language=extraction.language or plan["language"],
-        text=extraction.text, status=extraction.status, error=extraction.error, link=item.link,
-        guid=item.guid, site=extraction.site,
+        published=extraction.published,
+        fetched_at=now,
+        language=extraction.language or plan["language"],
+        text=extraction.text,
+        status=extraction.status,
+        error=extraction.error,
+        link=item.link,
+        guid=item.guid,
+        site=extraction.site,
     )
-    page = Page(article_id, response.final_url, now, response.content_type or None, response.encoding,
-                response.body)
+    page = Page(
+        article_id, response.final_url, now, response.content_type or None, response.encoding, response.body
+    )
     aliases = sorted({url, candidate.url, canonicalize_url(response.final_url)})
     return article, page, processed, aliases
 
@@ -183,17 +214,32 @@ async def fetch_feed(
             plan["url"], kind="feed", etag=plan.get("etag"), last_modified=plan.get("last_modified")
         )
     except FetchError as error:
-        return FeedOutcome(run_id, plan["feed_id"], now, "error", http_status=error.status,
-                           error=error.reason, elapsed_ms=elapsed())
+        return FeedOutcome(
+            run_id,
+            plan["feed_id"],
+            now,
+            "error",
+            http_status=error.status,
+            error=error.reason,
+            elapsed_ms=elapsed(),
+        )
     if response.not_modified:
-        return FeedOutcome(run_id, plan["feed_id"], now, "not_modified", http_status=304,
-                           elapsed_ms=elapsed(), etag=plan.get("etag"),
-                           last_modified=plan.get("last_modified"), advance_validators=True)
+        return FeedOutcome(
+            run_id,
+            plan["feed_id"],
+            now,
+            "not_modified",
+            http_status=304,
+            elapsed_ms=elapsed(),
+            etag=plan.get("etag"),
+            last_modified=plan.get("last_modified"),
+            advance_validators=True,
+        )
     parsed = parse_feed(response.body, url=response.final_url, headers=response.headers)
 
     candidates = [_Candidate(item, canonicalize_url(item.link)) for item in parsed.items if item.link]
-    already = known if known is not None else (
-        stored_urls(store, [c.url for c in candidates]) if store else set()
+    already = (
+        known if known is not None else (stored_urls(store, [c.url for c in candidates]) if store else set())
     )
     fresh = [c for c in candidates if c.url not in already and claims.claim(c.url)]
     progress.articles_found(len(fresh))
@@ -205,7 +251,10 @@ async def fetch_feed(
             progress.article_done()
 
     results = await asyncio.gather(*(one(c) for c in fresh))
-    articles, pages, statements, aliases = [], [], [], []
+    articles: list[Article] = []
+    pages: list[Page] = []
+    statements: list[StagedStatement] = []
+    aliases: list[tuple[str, str]] = []
     failures = 0
     for result in results:
         if result is None:
@@ -222,10 +271,22 @@ async def fetch_feed(
     if failures:
         problem = "; ".join(filter(None, [problem, f"{failures} article(s) failed, retried next run"]))
     return FeedOutcome(
-        run_id, plan["feed_id"], now, "ok", http_status=response.status, items=len(parsed.items),
-        new_items=len(fresh), error=problem, elapsed_ms=elapsed(), etag=response.etag,
-        last_modified=response.last_modified, advance_validators=failures == 0,
-        articles=tuple(articles), pages=tuple(pages), statements=tuple(statements), aliases=tuple(aliases),
+        run_id,
+        plan["feed_id"],
+        now,
+        "ok",
+        http_status=response.status,
+        items=len(parsed.items),
+        new_items=len(fresh),
+        error=problem,
+        elapsed_ms=elapsed(),
+        etag=response.etag,
+        last_modified=response.last_modified,
+        advance_validators=failures == 0,
+        articles=tuple(articles),
+        pages=tuple(pages),
+        statements=tuple(statements),
+        aliases=tuple(aliases),
         article_errors=failures,
     )
 
@@ -233,7 +294,7 @@ async def fetch_feed(
 def _make_pool(workers: int) -> ProcessPoolExecutor:
     # forkserver: workers are forked from a clean server process, not from our threaded event loop.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["pipeline.process"])
+    context.set_forkserver_preload(["pipeline.preload"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
@@ -263,7 +324,13 @@ def fetch_and_stage(
 
 
 def load_staged(
-    store: Store, *, run_id: str, staging: Path, trigger: str, started_at: datetime, now: datetime,
+    store: Store,
+    *,
+    run_id: str,
+    staging: Path,
+    trigger: str,
+    started_at: datetime,
+    now: datetime,
     expected_feeds: int | None = None,
 ) -> dict[str, Any]:
     """Merge every staged outcome of a run in one transaction and record the run. Idempotent."""
@@ -271,8 +338,14 @@ def load_staged(
     with store.writer() as con:
         results = [load_outcome(con, o, now=now) for o in outcomes]
         summary = _summarise(run_id, outcomes, results, expected_feeds)
-        record_run(con, run_id=run_id, trigger=trigger, started_at=started_at, finished_at=now,
-                   **_run_columns(summary))
+        record_run(
+            con,
+            run_id=run_id,
+            trigger=trigger,
+            started_at=started_at,
+            finished_at=now,
+            **_run_columns(summary),
+        )
     return summary
 
 
@@ -299,8 +372,12 @@ def _summarise(
     else:
         status = "ok"
     return {
-        "run_id": run_id, "status": status, "feeds_total": total, "feeds_ok": ok,
-        "feeds_failed": len(failed) + missing, "failed_feed_ids": failed,
+        "run_id": run_id,
+        "status": status,
+        "feeds_total": total,
+        "feeds_ok": ok,
+        "feeds_failed": len(failed) + missing,
+        "failed_feed_ids": failed,
         "articles_new": sum(r.articles_new for r in results),
         "statements_new": sum(r.statements_new for r in results),
         "new_cluster_ids": [c for r in results for c in r.new_cluster_ids],
@@ -308,8 +385,10 @@ def _summarise(
 
 
 def _run_columns(summary: dict[str, Any]) -> dict[str, Any]:
-    return {k: summary[k] for k in ("status", "feeds_total", "feeds_ok", "feeds_failed", "articles_new",
-                                    "statements_new")} | {"error": None}
+    return {
+        k: summary[k]
+        for k in ("status", "feeds_total", "feeds_ok", "feeds_failed", "articles_new", "statements_new")
+    } | {"error": None}
 
 
 def run_pass(
@@ -342,8 +421,16 @@ def run_pass(
 
             async def one(plan: dict[str, Any]) -> None:
                 async with limit:
-                    outcome = await fetch_feed(plan, run_id=run_id, client=client, pool=pool, now=now,
-                                               known=known, claims=claims, progress=progress)
+                    outcome = await fetch_feed(
+                        plan,
+                        run_id=run_id,
+                        client=client,
+                        pool=pool,
+                        now=now,
+                        known=known,
+                        claims=claims,
+                        progress=progress,
+                    )
                 with store.writer() as con:
                     results.append(load_outcome(con, outcome, now=now))
                 outcomes.append(outcome)
@@ -355,6 +442,12 @@ def run_pass(
         asyncio.run(go(pool))
     summary = _summarise(run_id, outcomes, results, len(plans))
     with store.writer() as con:
-        record_run(con, run_id=run_id, trigger="cli", started_at=now, finished_at=datetime.now(UTC),
-                   **_run_columns(summary))
+        record_run(
+            con,
+            run_id=run_id,
+            trigger="cli",
+            started_at=now,
+            finished_at=datetime.now(UTC),
+            **_run_columns(summary),
+        )
     return summary

@@ -35,19 +35,24 @@ def redetect_articles(db: Path, *, since: datetime | None = None, batch: int = 5
         chunk = rows[start : start + batch]
         found: list[StagedStatement] = []
         for article_id, text, language in chunk:
-            found.extend(stage_statements(article_id, tuple(detect_statements(text, language, topical_only=True))))
+            found.extend(
+                stage_statements(article_id, tuple(detect_statements(text, language, topical_only=True)))
+            )
         ids = [r[0] for r in chunk]
         with store.writer() as con:
             before = {
                 r[0]
                 for r in con.execute(
-                    "SELECT statement_id FROM statements WHERE article_id IN (SELECT unnest(?::VARCHAR[]))", [ids]
+                    "SELECT statement_id FROM statements WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
+                    [ids],
                 ).fetchall()
             }
             keep = {s.statement_id for s in found}
             gone = sorted(before - keep)
             if gone:
-                con.execute("DELETE FROM statements WHERE statement_id IN (SELECT unnest(?::VARCHAR[]))", [gone])
+                con.execute(
+                    "DELETE FROM statements WHERE statement_id IN (SELECT unnest(?::VARCHAR[]))", [gone]
+                )
             added, _ = insert_statements(con, found, run_id=f"redetect-{DETECTOR_VERSION}", now=now)
             # Kept statements take the new detector's spans, topics and score.
             kept = [s for s in found if s.statement_id in before]

@@ -58,8 +58,9 @@ def run_from_cli(
     run_id = f"cli-{now.strftime('%Y%m%dT%H%M%S.%fZ')}"
     columns = (TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as bars:
-        summary = run_pass(store, sources, run_id=run_id, settings=settings, now=now,
-                           progress=RichProgress(bars), http=http)
+        summary = run_pass(
+            store, sources, run_id=run_id, settings=settings, now=now, progress=RichProgress(bars), http=http
+        )
     console.print(_summary_table(store, run_id, feeds_path, db))
     console.print(
         f"run {run_id}: {summary['status']} — {summary['feeds_ok']}/{summary['feeds_total']} feeds ok, "
@@ -88,8 +89,15 @@ def _summary_table(store: Store, run_id: str, feeds: Path, db: Path) -> Table:
         table.add_column(column, overflow="fold")
     for r in rows:
         style = "red" if r["status"] == "error" else None
-        table.add_row(r["name"], r["status"], str(r["http_status"] or "-"), str(r["items"]),
-                      str(r["new_items"]), r["error"] or "", style=style)
+        table.add_row(
+            r["name"],
+            r["status"],
+            str(r["http_status"] or "-"),
+            str(r["items"]),
+            str(r["new_items"]),
+            r["error"] or "",
+            style=style,
+        )
     return table
 
 

@@ -99,6 +99,10 @@ def same_site(url: str, other: str) -> bool:
     return site_of(first.hostname) == site_of(second.hostname)
 
 
+_HEAD_END = re.compile(r"</head\s*>|<body[\s>]", re.IGNORECASE)
+_HEADLESS_SCAN = 65_536
+
+
 def find_canonical_link(html: str | bytes, base_url: str) -> str | None:
     """The page's ``<link rel="canonical">``, resolved against `base_url` (or the page's ``<base href>``) and
     canonicalised; None when absent, not http(s), or on another site than `base_url`.
@@ -107,6 +111,10 @@ def find_canonical_link(html: str | bytes, base_url: str) -> str | None:
     site to compare with, and any absolute http(s) canonical URL is accepted.
     """
     text = _decode_html(html) if isinstance(html, bytes) else html
+    # rel=canonical belongs in <head> (search engines ignore it in the body): scanning only the head keeps
+    # this cheap on long pages.
+    head_end = _HEAD_END.search(text)
+    text = text[: head_end.start()] if head_end else text[:_HEADLESS_SCAN]
     finder = _CanonicalFinder()
     try:
         finder.feed(text)

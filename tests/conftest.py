@@ -74,8 +74,13 @@ def write_feed_list(path: Path, feeds: list[tuple[str, str, str]]) -> Path:
     """A feeds.yaml with (name, url, outlet) entries, all English, country GB."""
     lines = ["feeds:"]
     for name, url, outlet in feeds:
-        lines += [f"  - name: {name}", f"    url: {url}", f"    outlet: {outlet}", "    language: en",
-                  "    country: GB"]
+        lines += [
+            f"  - name: {name}",
+            f"    url: {url}",
+            f"    outlet: {outlet}",
+            "    language: en",
+            "    country: GB",
+        ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -85,30 +90,45 @@ def outlet(http_server: FixtureServer, tmp_path: Path) -> Outlet:
     base = http_server.base_url
     http_server.add(
         "/courier.rss",
-        rss("The Test Courier", base, [
-            ("Guarantees", "/news/guarantees?utm_source=rss&utm_medium=feed", "Fri, 20 Nov 2026 09:00:00 GMT"),
-            ("Membership", "/news/membership", "Sat, 21 Nov 2026 12:30:00 GMT"),
-            ("Exercise", "/news/exercise", "Sun, 22 Nov 2026 08:00:00 GMT"),
-        ]),
+        rss(
+            "The Test Courier",
+            base,
+            [
+                (
+                    "Guarantees",
+                    "/news/guarantees?utm_source=rss&utm_medium=feed",
+                    "Fri, 20 Nov 2026 09:00:00 GMT",
+                ),
+                ("Membership", "/news/membership", "Sat, 21 Nov 2026 12:30:00 GMT"),
+                ("Exercise", "/news/exercise", "Sun, 22 Nov 2026 08:00:00 GMT"),
+            ],
+        ),
         content_type="application/rss+xml",
         etag='"courier-v1"',
     )
     http_server.add(
         "/echo.atom",
-        atom("The Test Echo", base, [
-            ("Guarantees echo", "/news/guarantees-echo", "2026-11-20T15:00:00Z"),
-            # The same article as the Courier's, under a tracking parameter: downloaded once only.
-            ("Membership (syndicated)", "/news/membership?fbclid=abc123", "2026-11-21T12:30:00Z"),
-        ]),
+        atom(
+            "The Test Echo",
+            base,
+            [
+                ("Guarantees echo", "/news/guarantees-echo", "2026-11-20T15:00:00Z"),
+                # The same article as the Courier's, under a tracking parameter: downloaded once only.
+                ("Membership (syndicated)", "/news/membership?fbclid=abc123", "2026-11-21T12:30:00Z"),
+            ],
+        ),
         content_type="application/atom+xml",
         last_modified="Sun, 22 Nov 2026 10:00:00 GMT",
     )
     for name in ("guarantees", "membership", "exercise", "guarantees-echo"):
         serve_page(http_server, name)
-    feeds = write_feed_list(tmp_path / "feeds.yaml", [
-        ("Test Courier", http_server.url("/courier.rss"), "The Test Courier"),
-        ("Test Echo", http_server.url("/echo.atom"), "The Test Echo"),
-    ])
+    feeds = write_feed_list(
+        tmp_path / "feeds.yaml",
+        [
+            ("Test Courier", http_server.url("/courier.rss"), "The Test Courier"),
+            ("Test Echo", http_server.url("/echo.atom"), "The Test Echo"),
+        ],
+    )
     return Outlet(http_server, feeds)
 
 
@@ -133,4 +153,4 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 
 NEWSWATCH = [sys.executable, "-m", "pipeline"]
 
-__all__ = ["NEWSWATCH", "Outlet", "local_http_settings", "rss", "atom", "serve_page", "write_feed_list"]
+__all__ = ["NEWSWATCH", "Outlet", "atom", "local_http_settings", "rss", "serve_page", "write_feed_list"]

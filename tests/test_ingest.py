@@ -61,7 +61,11 @@ def test_a_pass_stores_articles_pages_and_feed_state(outlet: Outlet, tmp_path: P
     states = dict(_rows(db, "SELECT name, coalesce(etag, last_modified) FROM feeds"))
     assert states == {"Test Courier": '"courier-v1"', "Test Echo": "Sun, 22 Nov 2026 10:00:00 GMT"}
     # The membership page, listed by both feeds, was downloaded once.
-    assert len(outlet.requests_for("/news/membership")) + len(outlet.requests_for("/news/membership?fbclid=abc123")) == 1
+    assert (
+        len(outlet.requests_for("/news/membership"))
+        + len(outlet.requests_for("/news/membership?fbclid=abc123"))
+        == 1
+    )
 
 
 def test_topical_statements_are_stored_with_speaker_and_one_cluster_per_statement(
@@ -93,7 +97,10 @@ def test_second_run_is_conditional_and_downloads_nothing_again(outlet: Outlet, t
     summary = _run(outlet.feeds_file, db)
 
     assert outlet.requests_for("/courier.rss")[-1].headers.get("if-none-match") == '"courier-v1"'
-    assert outlet.requests_for("/echo.atom")[-1].headers.get("if-modified-since") == "Sun, 22 Nov 2026 10:00:00 GMT"
+    assert (
+        outlet.requests_for("/echo.atom")[-1].headers.get("if-modified-since")
+        == "Sun, 22 Nov 2026 10:00:00 GMT"
+    )
     statuses = dict(_rows(db, f"SELECT feed_id, status FROM fetch_log WHERE run_id = '{summary['run_id']}'"))
     assert set(statuses.values()) == {"not_modified"}
     assert len(outlet.article_requests()) == articles_fetched, "no article downloaded twice"
@@ -105,8 +112,11 @@ def test_rerun_without_validators_skips_stored_articles_before_download(
     http_server: FixtureServer, tmp_path: Path
 ) -> None:
     base = http_server.base_url
-    http_server.add("/plain.rss", rss("Plain", base, [("M", "/news/membership?utm_campaign=x", "")]),
-                    content_type="application/rss+xml")
+    http_server.add(
+        "/plain.rss",
+        rss("Plain", base, [("M", "/news/membership?utm_campaign=x", "")]),
+        content_type="application/rss+xml",
+    )
     serve_page(http_server, "membership")
     feeds = write_feed_list(tmp_path / "feeds.yaml", [("Plain", http_server.url("/plain.rss"), "Plain")])
     db = tmp_path / "nw.duckdb"
@@ -121,10 +131,13 @@ def test_rerun_without_validators_skips_stored_articles_before_download(
 
 def test_a_dead_feed_is_reported_and_the_others_load(outlet: Outlet, tmp_path: Path) -> None:
     outlet.server.add("/dead.rss", "gone", status=500)
-    feeds = write_feed_list(tmp_path / "with-dead.yaml", [
-        ("Test Courier", outlet.server.url("/courier.rss"), "The Test Courier"),
-        ("Dead", outlet.server.url("/dead.rss"), "Dead Outlet"),
-    ])
+    feeds = write_feed_list(
+        tmp_path / "with-dead.yaml",
+        [
+            ("Test Courier", outlet.server.url("/courier.rss"), "The Test Courier"),
+            ("Dead", outlet.server.url("/dead.rss"), "Dead Outlet"),
+        ],
+    )
     db = tmp_path / "nw.duckdb"
 
     summary = _run(feeds, db)
@@ -146,10 +159,16 @@ def test_an_article_that_fails_transiently_is_tried_again_next_run(
     http_server: FixtureServer, tmp_path: Path
 ) -> None:
     base = http_server.base_url
-    http_server.add("/f.rss", rss("F", base, [("G", "/news/guarantees", ""), ("M", "/news/membership", "")]),
-                    content_type="application/rss+xml", etag='"f1"')
+    http_server.add(
+        "/f.rss",
+        rss("F", base, [("G", "/news/guarantees", ""), ("M", "/news/membership", "")]),
+        content_type="application/rss+xml",
+        etag='"f1"',
+    )
     serve_page(http_server, "guarantees")
-    html = (Path(__file__).parent / "fixtures/ingest/pages/membership.html").read_text().replace("{base}", base)
+    html = (
+        (Path(__file__).parent / "fixtures/ingest/pages/membership.html").read_text().replace("{base}", base)
+    )
     http_server.add_sequence("/news/membership", [Reply(status=503)] * 3 + [Reply(body=html)])
     feeds = write_feed_list(tmp_path / "feeds.yaml", [("F", http_server.url("/f.rss"), "F")])
     db = tmp_path / "nw.duckdb"
@@ -170,12 +189,16 @@ def test_cli_run_twice_adds_no_duplicate_rows(outlet: Outlet, tmp_path: Path, cl
     first = subprocess.run(command, env=cli_env, capture_output=True, text=True, timeout=120)
     assert first.returncode == 0, first.stderr
     assert "4 new article(s)" in first.stdout
-    counts = [_rows(db, f"SELECT count(*) FROM {t}")[0][0] for t in ("articles", "pages", "statements", "clusters")]
+    counts = [
+        _rows(db, f"SELECT count(*) FROM {t}")[0][0] for t in ("articles", "pages", "statements", "clusters")
+    ]
 
     second = subprocess.run(command, env=cli_env, capture_output=True, text=True, timeout=120)
     assert second.returncode == 0, second.stderr
     assert "0 new article(s)" in second.stdout
-    assert [_rows(db, f"SELECT count(*) FROM {t}")[0][0] for t in ("articles", "pages", "statements", "clusters")] == counts
+    assert [
+        _rows(db, f"SELECT count(*) FROM {t}")[0][0] for t in ("articles", "pages", "statements", "clusters")
+    ] == counts
 
 
 def _keys(db: Path) -> dict[str, list]:
@@ -204,23 +227,36 @@ def test_a_run_killed_midway_then_rerun_equals_one_clean_run(
     http_server: FixtureServer, tmp_path: Path, cli_env: dict
 ) -> None:
     base = http_server.base_url
-    http_server.add("/fast.rss", rss("Fast", base, [("G", "/news/guarantees", ""), ("M", "/news/membership", "")]),
-                    content_type="application/rss+xml", etag='"fast"')
-    http_server.add("/slow.rss", rss("Slow", base, [("E", "/news/exercise", ""), ("GE", "/news/guarantees-echo", "")]),
-                    content_type="application/rss+xml", etag='"slow"')
+    http_server.add(
+        "/fast.rss",
+        rss("Fast", base, [("G", "/news/guarantees", ""), ("M", "/news/membership", "")]),
+        content_type="application/rss+xml",
+        etag='"fast"',
+    )
+    http_server.add(
+        "/slow.rss",
+        rss("Slow", base, [("E", "/news/exercise", ""), ("GE", "/news/guarantees-echo", "")]),
+        content_type="application/rss+xml",
+        etag='"slow"',
+    )
     for name in ("guarantees", "membership"):
         serve_page(http_server, name)
     for name in ("exercise", "guarantees-echo"):
         serve_page(http_server, name, delay=30.0)  # still downloading when the run is killed
-    feeds = write_feed_list(tmp_path / "feeds.yaml", [
-        ("Fast", http_server.url("/fast.rss"), "Fast"), ("Slow", http_server.url("/slow.rss"), "Slow"),
-    ])
+    feeds = write_feed_list(
+        tmp_path / "feeds.yaml",
+        [
+            ("Fast", http_server.url("/fast.rss"), "Fast"),
+            ("Slow", http_server.url("/slow.rss"), "Slow"),
+        ],
+    )
     killed_db = tmp_path / "killed.duckdb"
     command = [*NEWSWATCH, "run", "--feeds", str(feeds), "--no-alerts"]
     cli_env = {**cli_env, "NEWSWATCH_READ_TIMEOUT": "60", "NEWSWATCH_TIMEOUT": "90"}
 
-    process = subprocess.Popen([*command, "--db", str(killed_db)], env=cli_env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [*command, "--db", str(killed_db)], env=cli_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and not _loaded(killed_db, "Fast"):
         time.sleep(0.1)
@@ -233,26 +269,38 @@ def test_a_run_killed_midway_then_rerun_equals_one_clean_run(
 
     for name in ("exercise", "guarantees-echo"):
         serve_page(http_server, name)  # the slow pages are quick now
-    rerun = subprocess.run([*command, "--db", str(killed_db)], env=cli_env, capture_output=True, text=True,
-                           timeout=120)
+    rerun = subprocess.run(
+        [*command, "--db", str(killed_db)], env=cli_env, capture_output=True, text=True, timeout=120
+    )
     assert rerun.returncode == 0, rerun.stderr
     clean_db = tmp_path / "clean.duckdb"
-    clean = subprocess.run([*command, "--db", str(clean_db)], env=cli_env, capture_output=True, text=True,
-                           timeout=120)
+    clean = subprocess.run(
+        [*command, "--db", str(clean_db)], env=cli_env, capture_output=True, text=True, timeout=120
+    )
     assert clean.returncode == 0, clean.stderr
 
     assert _keys(killed_db) == _keys(clean_db)
     assert _rows(killed_db, "SELECT count(*) FROM runs WHERE status = 'interrupted'") == [(1,)]
 
 
-def test_when_every_feed_fails_the_run_fails_with_each_failure_reported(tmp_path: Path, cli_env: dict) -> None:
-    feeds = write_feed_list(tmp_path / "feeds.yaml", [
-        ("Nowhere one", "http://newswatch-no-such-host.invalid/a.rss", "Nowhere"),
-        ("Nowhere two", "http://newswatch-no-such-host.invalid/b.rss", "Nowhere"),
-    ])
+def test_when_every_feed_fails_the_run_fails_with_each_failure_reported(
+    tmp_path: Path, cli_env: dict
+) -> None:
+    feeds = write_feed_list(
+        tmp_path / "feeds.yaml",
+        [
+            ("Nowhere one", "http://newswatch-no-such-host.invalid/a.rss", "Nowhere"),
+            ("Nowhere two", "http://newswatch-no-such-host.invalid/b.rss", "Nowhere"),
+        ],
+    )
     db = tmp_path / "nw.duckdb"
-    result = subprocess.run([*NEWSWATCH, "run", "--feeds", str(feeds), "--db", str(db), "--no-alerts"],
-                            env=cli_env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [*NEWSWATCH, "run", "--feeds", str(feeds), "--db", str(db), "--no-alerts"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
@@ -260,6 +308,8 @@ def test_when_every_feed_fails_the_run_fails_with_each_failure_reported(tmp_path
     assert "Nowhere one" in result.stdout and "Nowhere two" in result.stdout
     assert _rows(db, "SELECT count(*) FROM fetch_log WHERE status = 'error'") == [(2,)]
 
-    health = subprocess.run([*NEWSWATCH, "feeds", "--db", str(db)], env=cli_env, capture_output=True, text=True)
+    health = subprocess.run(
+        [*NEWSWATCH, "feeds", "--db", str(db)], env=cli_env, capture_output=True, text=True
+    )
     assert health.returncode == 0, health.stderr
     assert "Nowhere one" in health.stdout and "error" in health.stdout

@@ -22,8 +22,9 @@ con.close()
 
 
 def _hold_lock(db: Path, seconds: float) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(db), str(seconds)], stdout=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(db), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
     assert process.stdout and process.stdout.readline().strip() == "locked"
     return process
 
@@ -39,8 +40,14 @@ def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
 
 def test_upsert_merges_by_key_in_bulk(tmp_path: Path) -> None:
     store = Store(tmp_path / "nw.duckdb")
-    row = {"feed_id": "f1", "name": "One", "url": "https://example.org/a.rss", "outlet": "Ex", "language": "en",
-           "country": "GB"}
+    row = {
+        "feed_id": "f1",
+        "name": "One",
+        "url": "https://example.org/a.rss",
+        "outlet": "Ex",
+        "language": "en",
+        "country": "GB",
+    }
     with store.writer() as con:
         upsert(con, "feeds", [row, {**row, "name": "One (dup in batch)"}], key=["feed_id"])
         upsert(con, "feeds", [{**row, "name": "One renamed"}], key=["feed_id"], update=["name"])
@@ -51,14 +58,16 @@ def test_upsert_merges_by_key_in_bulk(tmp_path: Path) -> None:
 def test_a_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
     store = Store(tmp_path / "nw.duckdb")
     with pytest.raises(RuntimeError), store.writer() as con:
-        con.execute("INSERT INTO runs (run_id, trigger, started_at, status) VALUES ('r', 'cli', ?, 'running')",
-                    [datetime.now(UTC)])
+        con.execute(
+            "INSERT INTO runs (run_id, trigger, started_at, status) VALUES ('r', 'cli', ?, 'running')",
+            [datetime.now(UTC)],
+        )
         raise RuntimeError("crash mid-transaction")
     assert store.query("SELECT count(*) AS n FROM runs") == [{"n": 0}]
 
 
 def test_reading_a_missing_database_names_it(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="nope.duckdb: no database here yet"):
+    with pytest.raises(StoreError, match=r"nope\.duckdb: no database here yet"):
         Store(tmp_path / "nope.duckdb").query("SELECT 1")
 
 

@@ -241,7 +241,9 @@ def upsert(
             action = f"DO UPDATE SET {sets}"
         else:
             action = "DO NOTHING"
-        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {view} ON CONFLICT ({conflict}) {action}")
+        con.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {view} ON CONFLICT ({conflict}) {action}"
+        )
     finally:
         con.unregister(view)
     return len(latest)

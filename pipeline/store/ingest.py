@@ -35,8 +35,14 @@ def next_due_after_failure(failed_at: datetime, failures: int) -> datetime:
 def register_feeds(con: duckdb.DuckDBPyConnection, feeds: Sequence[FeedSource]) -> None:
     """Add new feeds to `feeds` and refresh the descriptive columns of known ones (fetch state is kept)."""
     rows = [
-        {"feed_id": f.feed_id, "name": f.name, "url": f.url, "outlet": f.outlet,
-         "language": f.language, "country": f.country}
+        {
+            "feed_id": f.feed_id,
+            "name": f.name,
+            "url": f.url,
+            "outlet": f.outlet,
+            "language": f.language,
+            "country": f.country,
+        }
         for f in feeds
     ]
     upsert(con, "feeds", rows, key=["feed_id"], update=["name", "outlet", "language", "country"])
@@ -99,8 +105,15 @@ def assign_clusters(
     upsert(
         con,
         "clusters",
-        [{"cluster_id": c.cluster_id, "speaker_key": c.speaker_key, "quote_key": c.quote_key,
-          "first_seen": now} for c in founded],
+        [
+            {
+                "cluster_id": c.cluster_id,
+                "speaker_key": c.speaker_key,
+                "quote_key": c.quote_key,
+                "first_seen": now,
+            }
+            for c in founded
+        ],
         key=["cluster_id"],
         update=(),
     )
@@ -125,7 +138,11 @@ def _existing(con: duckdb.DuckDBPyConnection, table: str, key: str, ids: Sequenc
 
 
 def insert_statements(
-    con: duckdb.DuckDBPyConnection, statements: Sequence[StagedStatement], *, run_id: str | None, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    statements: Sequence[StagedStatement],
+    *,
+    run_id: str | None,
+    now: datetime,
 ) -> tuple[int, list[str]]:
     """Store the statements not stored yet, each with its cluster; return (how many, new cluster ids)."""
     known = _existing(con, "statements", "statement_id", [s.statement_id for s in statements])
@@ -135,13 +152,24 @@ def insert_statements(
     clusters, founded = assign_clusters(con, fresh, now)
     rows: list[dict[str, Any]] = [
         {
-            "statement_id": s.statement_id, "article_id": s.article_id,
-            "cluster_id": clusters[s.statement_id], "quote": s.quote, "quote_start": s.quote_start,
-            "quote_end": s.quote_end, "kind": s.kind, "speaker": s.speaker,
-            "speaker_mention": s.speaker_mention, "speaker_start": s.speaker_start,
-            "speaker_end": s.speaker_end, "speaker_role": s.speaker_role, "cue": s.cue,
-            "topics": list(s.topics), "score": s.score, "detector_version": s.detector_version,
-            "first_seen": now, "run_id": run_id,
+            "statement_id": s.statement_id,
+            "article_id": s.article_id,
+            "cluster_id": clusters[s.statement_id],
+            "quote": s.quote,
+            "quote_start": s.quote_start,
+            "quote_end": s.quote_end,
+            "kind": s.kind,
+            "speaker": s.speaker,
+            "speaker_mention": s.speaker_mention,
+            "speaker_start": s.speaker_start,
+            "speaker_end": s.speaker_end,
+            "speaker_role": s.speaker_role,
+            "cue": s.cue,
+            "topics": list(s.topics),
+            "score": s.score,
+            "detector_version": s.detector_version,
+            "first_seen": now,
+            "run_id": run_id,
         }
         for s in fresh
     ]
@@ -157,10 +185,16 @@ def load_outcome(con: duckdb.DuckDBPyConnection, outcome: FeedOutcome, *, now: d
     new_articles = len(outcome.articles) - len(
         _existing(con, "articles", "article_id", [a.article_id for a in outcome.articles])
     )
-    upsert(con, "articles", [_article_row(a, outcome.run_id) for a in outcome.articles],
-           key=["article_id"], update=())
-    upsert(con, "article_urls", [{"url": u, "article_id": i} for u, i in outcome.aliases],
-           key=["url"], update=())
+    upsert(
+        con,
+        "articles",
+        [_article_row(a, outcome.run_id) for a in outcome.articles],
+        key=["article_id"],
+        update=(),
+    )
+    upsert(
+        con, "article_urls", [{"url": u, "article_id": i} for u, i in outcome.aliases], key=["url"], update=()
+    )
     upsert(con, "pages", [_page_row(p) for p in outcome.pages], key=["article_id"], update=())
     statements_new, founded = insert_statements(con, outcome.statements, run_id=outcome.run_id, now=now)
     upsert(con, "fetch_log", [_log_row(outcome)], key=["run_id", "feed_id"])
@@ -177,24 +211,47 @@ def _existing_log(con: duckdb.DuckDBPyConnection, run_id: str, feed_id: str) -> 
 
 def _article_row(a: Any, run_id: str) -> dict[str, Any]:
     return {
-        "article_id": a.article_id, "url": a.url, "feed_id": a.feed_id, "outlet": a.outlet, "guid": a.guid,
-        "link": a.link, "title": a.title, "author": a.author, "site": a.site, "published": a.published,
-        "fetched_at": a.fetched_at, "language": a.language, "text": a.text, "status": a.status,
-        "error": a.error, "run_id": run_id,
+        "article_id": a.article_id,
+        "url": a.url,
+        "feed_id": a.feed_id,
+        "outlet": a.outlet,
+        "guid": a.guid,
+        "link": a.link,
+        "title": a.title,
+        "author": a.author,
+        "site": a.site,
+        "published": a.published,
+        "fetched_at": a.fetched_at,
+        "language": a.language,
+        "text": a.text,
+        "status": a.status,
+        "error": a.error,
+        "run_id": run_id,
     }
 
 
 def _page_row(p: Any) -> dict[str, Any]:
     return {
-        "article_id": p.article_id, "url": p.url, "fetched_at": p.fetched_at, "content_type": p.content_type,
-        "encoding": p.encoding, "raw_bytes": len(p.html), "html_zlib": zlib.compress(p.html, 6),
+        "article_id": p.article_id,
+        "url": p.url,
+        "fetched_at": p.fetched_at,
+        "content_type": p.content_type,
+        "encoding": p.encoding,
+        "raw_bytes": len(p.html),
+        "html_zlib": zlib.compress(p.html, 6),
     }
 
 
 def _log_row(o: FeedOutcome) -> dict[str, Any]:
     return {
-        "run_id": o.run_id, "feed_id": o.feed_id, "fetched_at": o.fetched_at, "status": o.status,
-        "http_status": o.http_status, "items": o.items, "new_items": o.new_items, "error": o.error,
+        "run_id": o.run_id,
+        "feed_id": o.feed_id,
+        "fetched_at": o.fetched_at,
+        "status": o.status,
+        "http_status": o.http_status,
+        "items": o.items,
+        "new_items": o.new_items,
+        "error": o.error,
         "elapsed_ms": o.elapsed_ms,
     }
 
@@ -204,8 +261,8 @@ def _update_feed_state(con: duckdb.DuckDBPyConnection, o: FeedOutcome) -> None:
         row = con.execute("SELECT consecutive_failures FROM feeds WHERE feed_id = ?", [o.feed_id]).fetchone()
         failures = (row[0] if row else 0) + 1
         con.execute(
-            "UPDATE feeds SET consecutive_failures = ?, next_due = ?, last_attempt = ?, last_status = 'error', "
-            "last_error = ? WHERE feed_id = ?",
+            "UPDATE feeds SET consecutive_failures = ?, next_due = ?, last_attempt = ?, "
+            "last_status = 'error', last_error = ? WHERE feed_id = ?",
             [failures, next_due_after_failure(o.fetched_at, failures), o.fetched_at, o.error, o.feed_id],
         )
         return
@@ -217,8 +274,18 @@ def _update_feed_state(con: duckdb.DuckDBPyConnection, o: FeedOutcome) -> None:
         "last_status = ?, last_error = NULL, last_items = ?, last_new_items = ?, "
         "etag = CASE WHEN ? THEN etag ELSE ? END, last_modified = CASE WHEN ? THEN last_modified ELSE ? END "
         "WHERE feed_id = ?",
-        [o.fetched_at, o.fetched_at, o.status, o.items, o.new_items,
-         keep_old, validators[0], keep_old, validators[1], o.feed_id],
+        [
+            o.fetched_at,
+            o.fetched_at,
+            o.status,
+            o.items,
+            o.new_items,
+            keep_old,
+            validators[0],
+            keep_old,
+            validators[1],
+            o.feed_id,
+        ],
     )
 
 
@@ -237,8 +304,20 @@ def close_interrupted_runs(con: duckdb.DuckDBPyConnection, *, trigger: str, befo
     return len(rows)
 
 
-_REFRESHED = ("quote", "quote_start", "quote_end", "kind", "speaker_mention", "speaker_start", "speaker_end",
-              "speaker_role", "cue", "topics", "score", "detector_version")
+_REFRESHED = (
+    "quote",
+    "quote_start",
+    "quote_end",
+    "kind",
+    "speaker_mention",
+    "speaker_start",
+    "speaker_end",
+    "speaker_role",
+    "cue",
+    "topics",
+    "score",
+    "detector_version",
+)
 
 
 def refresh_statements(con: duckdb.DuckDBPyConnection, statements: Sequence[StagedStatement]) -> None:
@@ -253,6 +332,8 @@ def refresh_statements(con: duckdb.DuckDBPyConnection, statements: Sequence[Stag
     con.register("_refreshed", pa.Table.from_pylist(rows, schema=schema))
     try:
         sets = ", ".join(f"{c} = r.{c}" for c in _REFRESHED)
-        con.execute(f"UPDATE statements SET {sets} FROM _refreshed r WHERE statements.statement_id = r.statement_id")
+        con.execute(
+            f"UPDATE statements SET {sets} FROM _refreshed r WHERE statements.statement_id = r.statement_id"
+        )
     finally:
         con.unregister("_refreshed")
