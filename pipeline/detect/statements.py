@@ -87,10 +87,13 @@ def detect_statements(
     if not isinstance(text, str) or not text.strip():
         return []
     text = text[:MAX_TEXT]
-    if topical_only and not topic_tagger.may_be_topical(text, language=language):
-        return []
+    only: list[int] | None = None
+    if topical_only:
+        only = topic_tagger.topical_paragraphs(text, split_paragraphs(text), language=language)
+        if not only:
+            return []
     try:
-        found = _Detector(text, language, title).run()
+        found = _Detector(text, language, title).run(only)
     except ConfigError:
         raise  # a broken seed file is a per-run failure, named by file and line
     except Exception:  # a bug in a rule must not stop a pipeline run; it is logged with the text's size
@@ -124,9 +127,13 @@ class _Detector:
         self._cue_by_start: dict[int, tuple[Sentence, Mention, CueHit]] | None = None
         self._cue_by_end: dict[int, tuple[Sentence, Mention, CueHit]] = {}
 
-    def run(self) -> list[Statement]:
+    def run(self, only: list[int] | None = None) -> list[Statement]:
+        """The article's statements; with `only`, those near these paragraphs (the topical path)."""
         drafts: list[_Draft] = []
+        chosen = self._around(only) if only is not None else None
         for pi, (ps, pe) in enumerate(self.paragraphs):
+            if chosen is not None and pi not in chosen:
+                continue
             quotes = [q for q in self.quotes if q.open < pe and q.outer_end > ps]
             for ss, se in split_sentences(self.text, ps, pe, quotes):
                 first = bisect.bisect_left(self.tokens.starts, ss)
@@ -138,6 +145,16 @@ class _Detector:
         drafts = self._dedupe(drafts)
         drafts = self._float(drafts)
         return self._finish(drafts)
+
+    def _around(self, only: list[int]) -> set[int]:
+        """The paragraphs to read for statements in `only`: each with the two before it (recent speakers,
+        for pronouns; the roster still covers the whole article) and the one after (a cue-only sentence or
+        a quote's next part), and every paragraph of a quotation that reaches one of them."""
+        chosen = {k for i in only for k in range(max(0, i - 2), i + 2)}
+        for q in self.quotes:
+            if any(k in chosen for k in range(q.first_paragraph, q.last_paragraph + 1)):
+                chosen.update(range(q.first_paragraph, q.last_paragraph + 1))
+        return chosen
 
     def _sentence(self, sentence: Sentence) -> list[_Draft]:
         out: list[_Draft] = []

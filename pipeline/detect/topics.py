@@ -24,6 +24,8 @@ import bisect
 import functools
 import logging
 import re
+import re._constants as _sre_constants
+import re._parser as _sre
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +43,8 @@ TOPICS_FILE = "topics.yaml"
 BEFORE_CHARS = 1000  # only the end of `before` can hold what an anaphor refers to
 UNLESS_CHARS = 40  # how far `unless_before` / `unless_after` look around a negative cue
 _WORD = re.compile(r"\w+")
+# words in nearly every paragraph: a rule's need for them is not worth testing
+_COMMON = frozenset("the and for not one all any its his her are was has had but you can may out".split())
 _WORD_CHAR = re.compile(r"\w")
 _FLAGS = re.IGNORECASE
 
@@ -167,6 +171,164 @@ def may_be_topical(text: str, *, language: str | None = None) -> bool:
     return any(
         stem in folded for lang in _languages_for(load_topic_rules(), language) for stem in lang.prefilter
     )
+
+
+def topical_paragraphs(
+    text: str, paragraphs: list[tuple[int, int]], *, language: str | None = None
+) -> list[int]:
+    """Indices of the paragraphs that may hold a topical statement, for the stored-statement path.
+
+    Sound like `may_be_topical` but much tighter: a rule can fire only where the literal words its
+    patterns cannot match without occur (both patterns of a `near` rule), so a paragraph qualifies when
+    some rule's required words are all in it; a paragraph that refers back (an anaphora cue) qualifies
+    when a qualifying paragraph ends at most BEFORE_CHARS before it. All substring tests, no regex scan.
+    """
+    if not text:
+        return []
+    low = text.lower()
+    if len(low) != len(text):  # a rare letter changes length when lowered: keep every paragraph
+        return list(range(len(paragraphs)))
+    languages = _languages_for(load_topic_rules(), language)
+    gate = _gate(tuple(lang.code for lang in languages))
+    # the first need of each rule first: most rules are out after one look at the text
+    seen = {alt: alt in low for alt in gate.first_words}
+
+    def has(alt: str) -> bool:
+        known = seen.get(alt)
+        if known is None:
+            known = seen[alt] = alt in low
+        return known
+
+    live = [
+        (rule, needs)
+        for rule, needs in zip(gate.rules, gate.needs, strict=True)
+        if all(any(has(alt) for alt in need) for need in needs)
+    ]
+    if not live:
+        return []
+    # the paragraphs holding a word of some live rule's first need are the only candidates
+    starts = [s for s, _ in paragraphs]
+    candidates: set[int] = set()
+    for alt in {alt for _, needs in live if needs for alt in needs[0]}:
+        at = low.find(alt)
+        while at >= 0:
+            i = bisect.bisect_right(starts, at) - 1
+            candidates.add(i)
+            at = low.find(alt, paragraphs[i][1]) if i >= 0 else low.find(alt, at + 1)
+    if not needs_all(live):
+        candidates = set(range(len(paragraphs)))
+    found = []
+    for i in sorted(candidates):
+        if i < 0:
+            continue
+        s, e = paragraphs[i]
+        if any(
+            all(any(low.find(alt, s, e) >= 0 for alt in need) for need in needs)
+            and rule.pattern.search(text, s, e)
+            and (rule.near is None or rule.near.search(text, s, e))
+            for rule, needs in live
+        ):
+            found.append(i)
+    if not found:
+        return []
+    anaphora = [lang.anaphora for lang in languages if lang.anaphora is not None]
+    out = set(found)
+    for i in found:
+        reach = paragraphs[i][1] + BEFORE_CHARS
+        k = i + 1
+        while k < len(paragraphs) and paragraphs[k][0] <= reach:
+            s, e = paragraphs[k]
+            if k not in out and any(a.search(text, s, e) for a in anaphora):
+                out.add(k)
+            k += 1
+    return sorted(out)
+
+
+def needs_all(live: list[tuple[TopicRule, tuple[frozenset[str], ...]]]) -> bool:
+    """Whether every live rule needs some word (a rule that needs none may fire anywhere)."""
+    return all(needs for _, needs in live)
+
+
+@dataclass(frozen=True)
+class _Gate:
+    rules: tuple[TopicRule, ...]
+    needs: tuple[tuple[frozenset[str], ...], ...]  # for each rule, the word sets it needs one of each
+    first_words: frozenset[str]  # the words of each rule's most selective need
+
+
+@functools.cache
+def _gate(codes: tuple[str, ...]) -> _Gate:
+    """The needs of every rule of these languages (see `topical_paragraphs`)."""
+    languages = load_topic_rules().languages
+    rules = tuple(rule for code in codes for rule in languages[code].rules)
+    needs: list[tuple[frozenset[str], ...]] = []
+    first: set[str] = set()
+    for rule in rules:
+        each = [frozenset(need) for need in _rule_needs(rule)]
+        if each:
+            # each substring test scans the whole text: share the first need's words between rules
+            best = min(each, key=lambda n: (len(n - first), -min(len(x) for x in n)))
+            each.remove(best)
+            each.insert(0, best)
+            first |= best
+        needs.append(tuple(each))
+    return _Gate(rules, tuple(needs), frozenset(first))
+
+
+def _rule_needs(rule: TopicRule) -> tuple[tuple[str, ...], ...]:
+    """The literal words a rule cannot fire without: one alternative set for each of its patterns."""
+    needs = []
+    for pattern in (rule.pattern, rule.near):
+        if pattern is not None:
+            facts = _facts(_sre.parse(pattern.pattern, pattern.flags))
+            # short words ("at", "the") are everywhere: testing them costs more than it saves
+            kept = [f for f in facts if min(len(x) for x in f) >= 3 and not f & _COMMON]
+            if not kept and facts:
+                kept = [max(facts, key=lambda f: min(len(x) for x in f))]
+            # an alternative that holds a shorter one adds nothing ("members" beside "member")
+            needs.extend(tuple(sorted(a for a in f if not any(b != a and b in a for b in f))) for f in kept)
+    # the most selective first: longest words, then fewest alternatives
+    return tuple(sorted(needs, key=lambda n: (-min(len(x) for x in n), len(n))))
+
+
+def _required(items: Iterable[tuple[Any, Any]]) -> frozenset[str] | None:
+    """A set of lowercase strings one of which every match of the parsed sequence contains (None: none
+    known): of the sequence's facts, the one whose shortest string is longest."""
+    facts = _facts(items)
+    if not facts:
+        return None
+    return max(facts, key=lambda c: min(len(x) for x in c))
+
+
+def _facts(items: Iterable[tuple[Any, Any]]) -> list[frozenset[str]]:
+    """Sets of lowercase strings, each one of which every match of the parsed sequence contains: its
+    literal runs, and what its groups, alternations and repeated parts require."""
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            candidates.append(frozenset({"".join(run).lower()}))
+            run.clear()
+
+    for op, arg in items:
+        if op is _sre_constants.LITERAL:
+            run.append(chr(arg))
+            continue
+        flush()
+        found: frozenset[str] | None = None
+        if op is _sre_constants.SUBPATTERN:
+            found = _required(arg[-1])
+        elif op is _sre_constants.BRANCH:
+            alternatives = [_required(alt) for alt in arg[1]]
+            if all(a is not None for a in alternatives):
+                found = frozenset().union(*(a for a in alternatives if a is not None))
+        elif op in (_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT) and arg[0] >= 1:
+            found = _required(arg[2])
+        if found:
+            candidates.append(found)
+    flush()
+    return candidates
 
 
 def find_topics_file() -> Path:
