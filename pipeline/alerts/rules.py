@@ -14,9 +14,9 @@ The file is a mapping with three keys, all optional but at least one of `rules` 
         mode: immediate              # immediate (default) or digest
         max_age_hours: 48            # immediate only: ignore clusters first seen longer ago (default 48)
         digest_at: "07:00"           # digest only: UTC time of day from which yesterday's digest is due
-        channels: ["${NEWSWATCH_SLACK_URL}", "mailto://..."]   # apprise URLs
+        channels: ["${NEWSWATCH_ALERT_URL}", "mailto://..."]   # apprise URLs
     health:
-      channels: ["${NEWSWATCH_OPS_WEBHOOK}"]
+      channels: ["${OPS_WEBHOOK_URL}"]
       failing_days: 3                # a feed failing this many days in a row alerts once (default 3)
       empty_runs: true               # a run in which no feed could be read alerts once (default true)
       failures: true                 # Airflow task failures are sent here (default true)
