@@ -3,12 +3,13 @@
     .venv/bin/python bench/detect.py CORPUS... [--repeat 5] [--limit 200]
 
 Each CORPUS is reported on its own. A CORPUS is a folder of .html pages (the demo pages: extracted first,
-detection runs on the extracted text, one block a paragraph as pipeline.extract gives it) or a JSON Lines file of {"id", "text"[, "title"]} documents (the GGT
-texts). A JSON Lines text is wrapped into a realistic news page before extraction: a <head> with meta tags,
-a stylesheet link, an inline style and a JSON-LD script; a site header with a navigation bar of section
-links; the article (headline, byline, time, the paragraphs, a figure caption, a related-stories aside and a
-share bar) inside <main>; a footer with link columns and a copyright line; and a trailing analytics script.
-That is the boilerplate trafilatura has to strip on a real page, so extraction is not timed on bare <p>s.
+detection runs on the extracted text, one block a paragraph as pipeline.extract gives it) or a JSON Lines
+file of {"id", "text"[, "title"]} documents (the GGT texts). A JSON Lines text is wrapped into a
+realistic news page before extraction: a <head> with meta tags, a stylesheet link, an inline style and a
+JSON-LD script; a site header with a navigation bar of section links; the article (headline, byline,
+time, the paragraphs, a figure caption, a related-stories aside and a share bar) inside <main>; a footer
+with link columns and a copyright line; and a trailing analytics script. That is the boilerplate
+trafilatura has to strip on a real page, so extraction is not timed on bare <p>s.
 
 For each corpus it prints the median and p95 milliseconds per article of
   * extraction (trafilatura.extract),
@@ -66,7 +67,8 @@ def wrap_page(text: str, title: str, index: int) -> str:
 <nav aria-label="Sections"><ul>{nav}</ul></nav>
 <form class="search" action="/search"><input name="q" placeholder="Search"></form></header>
 <main><article><h1>{esc(title)}</h1>
-<div class="byline">By <a href="/staff/reporter">Staff Reporter</a> · <time datetime="2024-01-01">Jan. 1, 2024</time></div>
+<div class="byline">By <a href="/staff/reporter">Staff Reporter</a> ·
+<time datetime="2024-01-01">Jan. 1, 2024</time></div>
 <figure><img src="/img/{index}.jpg" alt=""><figcaption>A file photo. (Courier staff)</figcaption></figure>
 {body}
 <div class="share"><a href="/share/email">Email</a> <a href="/share/x">Share on X</a></div>
@@ -114,12 +116,22 @@ def bench_corpus(name: str, pages: list[str], repeat: int) -> None:
         raw = trafilatura.extract(page, include_comments=False) or ""
         # one block a line, as pipeline.extract turns it into paragraphs for the detector
         text = "\n\n".join(line.strip() for line in raw.splitlines() if line.strip())
-        extract_ms.append(median_ms(lambda page=page: trafilatura.extract(page, include_comments=False), repeat))
-        topical_ms.append(median_ms(lambda text=text: detect_statements(text, "en", topical_only=True), repeat))
-        full_ms.append(median_ms(lambda text=text: detect_statements(text, "en"), repeat))
+
+        def extract(page: str = page) -> object:
+            return trafilatura.extract(page, include_comments=False)
+
+        def topical(text: str = text) -> object:
+            return detect_statements(text, "en", topical_only=True)
+
+        def full(text: str = text) -> object:
+            return detect_statements(text, "en")
+
+        extract_ms.append(median_ms(extract, repeat))
+        topical_ms.append(median_ms(topical, repeat))
+        full_ms.append(median_ms(full, repeat))
         found_all += len(detect_statements(text, "en"))
         found_topical += len(detect_statements(text, "en", topical_only=True))
-    print(f"== {name}: {len(pages)} articles, {found_all} statements ({found_topical} topical), repeat {repeat}")
+    print(f"== {name}: {len(pages)} articles, {found_all} statements ({found_topical} topical), x{repeat}")
     for label, values in (("extraction", extract_ms), ("topical path", topical_ms), ("--all path", full_ms)):
         print(f"  {label:<13} median {statistics.median(values):8.2f} ms   p95 {p95(values):8.2f} ms")
     for label, values in (("topical path", topical_ms), ("--all path", full_ms)):
@@ -131,7 +143,9 @@ def bench_corpus(name: str, pages: list[str], repeat: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("corpus", nargs="+", help="JSON Lines documents or folders of .html pages")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--limit", type=int, default=0, help="at most this many articles a corpus (0: all)")

@@ -96,3 +96,20 @@ def test_to_json_has_exactly_the_contract_fields() -> None:
     }  # fmt: skip
     assert statement.to_json()["topics"] == []
     assert isinstance(DETECTOR_VERSION, str) and DETECTOR_VERSION
+
+
+@pytest.mark.parametrize("name, language", [("article_en", "en"), ("article_ru", "ru"), ("article_uk", "uk")])
+def test_topical_path_finds_the_same_topical_statements_as_the_full_path(name: str, language: str) -> None:
+    text = (FIXTURES / f"{name}.txt").read_text(encoding="utf-8")
+    full = [s for s in detect_statements(text, language) if s.topics]
+    assert full, "the fixture article holds topical statements"
+    assert detect_statements(text, language, topical_only=True) == full
+
+
+def test_topical_path_skips_an_article_with_nothing_topical_but_all_finds_its_statements() -> None:
+    text = (
+        "\u201cThe bridge will reopen in May,\u201d the mayor said.\n\n"
+        "Engineers said the repairs had cost less than expected."
+    )
+    assert detect_statements(text, "en", topical_only=True) == []
+    assert len(detect_statements(text, "en")) == 2

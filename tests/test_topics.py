@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.detect.topics import TOPICS, load_topic_rules, may_be_topical, tag_topics
+from pipeline.detect.segment import split_paragraphs
+from pipeline.detect.topics import TOPICS, load_topic_rules, may_be_topical, tag_topics, topical_paragraphs
 from pipeline.errors import ConfigError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "topics"
@@ -67,6 +68,38 @@ def test_prefilter_keeps_every_topical_fixture() -> None:
             text = case["quote"] + "\n\n" + case.get("sentence", "")
             assert may_be_topical(text, language=case["lang"]), case["why"]
             assert may_be_topical(text), case["why"]  # language unknown: every language's stems
+
+
+def test_paragraph_gate_keeps_the_paragraph_of_every_topical_fixture() -> None:
+    # The gate must be sound: wherever the tagger finds a topic, the paragraph holding it is kept.
+    for case in CASES:
+        if tag_case(case):
+            text = case.get("sentence") or case["quote"]
+            if case["quote"] not in text:
+                text = case["quote"] + " " + text
+            if case.get("before"):
+                text = case["before"] + "\n\n" + text  # what an anaphor refers back to
+            paragraphs = split_paragraphs(text)
+            kept = topical_paragraphs(text, paragraphs, language=case["lang"])
+            assert len(paragraphs) - 1 in kept, case["why"]
+
+
+def test_paragraph_gate_picks_the_topical_paragraphs_of_an_article() -> None:
+    text = (
+        "The ferry to the islands was cancelled again because of the storm.\n\n"
+        "The minister said Finland's membership of NATO had changed the balance in the north.\n\n"
+        "Fishermen said the harbour would stay closed until Thursday.\n\n"
+        "He added that no one could reject these proposals lightly."
+    )
+    # the NATO paragraph, and the later one that refers back to it ("these proposals")
+    assert topical_paragraphs(text, split_paragraphs(text), language="en") == [1, 3]
+    calm = "The ferry was cancelled.\n\nThe harbour master said the storm would pass by Friday."
+    assert topical_paragraphs(calm, split_paragraphs(calm), language="en") == []
+    # words a rule needs, but no rule pattern matching: "security" and "guarantee" apart, on other matters
+    loose = (
+        "Security at the stadium was tight.\n\nThe club gave a guarantee of refunds to every ticket holder."
+    )
+    assert topical_paragraphs(loose, split_paragraphs(loose), language="en") == []
 
 
 def test_prefilter_drops_paragraphs_on_other_subjects() -> None:

@@ -44,7 +44,8 @@ BEFORE_CHARS = 1000  # only the end of `before` can hold what an anaphor refers 
 UNLESS_CHARS = 40  # how far `unless_before` / `unless_after` look around a negative cue
 _WORD = re.compile(r"\w+")
 # words in nearly every paragraph: a rule's need for them is not worth testing
-_COMMON = frozenset("the and for not one all any its his her are was has had but you can may out".split())
+_COMMON_WORDS = "the and for not one all any its his her are was has had but you can may out"
+_COMMON = frozenset(_COMMON_WORDS.split())
 _WORD_CHAR = re.compile(r"\w")
 _FLAGS = re.IGNORECASE
 
@@ -277,7 +278,7 @@ def _gate(codes: tuple[str, ...]) -> _Gate:
 
 def _rule_needs(rule: TopicRule) -> tuple[tuple[str, ...], ...]:
     """The literal words a rule cannot fire without: one alternative set for each of its patterns."""
-    needs = []
+    needs: list[tuple[str, ...]] = []
     for pattern in (rule.pattern, rule.near):
         if pattern is not None:
             facts = _facts(_sre.parse(pattern.pattern, pattern.flags))
