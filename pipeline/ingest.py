@@ -39,6 +39,7 @@ from pipeline.stage import FeedOutcome, Page, StagedStatement, read_staged, stag
 from pipeline.store import Store
 from pipeline.store.ingest import (
     LoadResult,
+    all_stored_urls,
     close_interrupted_runs,
     load_outcome,
     read_feed_states,
@@ -410,7 +411,7 @@ def run_pass(
     plans = plan_feeds(store, feeds, now=now)
     progress.feeds_planned(len(plans))
     with store.reader() as con:
-        known = {r[0] for r in con.execute("SELECT url FROM article_urls").fetchall()}
+        known = all_stored_urls(con)
     outcomes: list[FeedOutcome] = []
     results: list[LoadResult] = []
 

@@ -28,7 +28,9 @@ def process_page(html: bytes, url: str, feed_published: datetime | None, now: da
     extraction = extract_article(html, url=url, feed_published=feed_published, now=now)
     statements: tuple[Statement, ...] = ()
     if extraction.text:
-        statements = tuple(detect_statements(extraction.text, extraction.language, topical_only=True))
+        statements = tuple(
+            detect_statements(extraction.text, extraction.language, topical_only=True, title=extraction.title)
+        )
     return ProcessedPage(extraction, statements)
 
 

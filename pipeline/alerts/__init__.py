@@ -4,7 +4,7 @@
     select    pure: which clusters match which rule, which deliveries are owed
     render    pure: plain text, Markdown and HTML messages
     deliver   send one message to one apprise URL
-    history   the store reads and the per-attempt writes
+    (the store reads and per-attempt writes live in pipeline.store.alerts)
     health    pure: failing feeds and empty runs as alert episodes
     steps     `send_alerts`, `check_health`, `notify_failure` — what the CLI and the DAG call
 

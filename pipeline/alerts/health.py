@@ -15,9 +15,9 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from pipeline.alerts.history import FeedHealth, RunHealth
 from pipeline.alerts.rules import HEALTH_RULE, HealthRule
 from pipeline.alerts.select import DeliveryState, Planned, owed
+from pipeline.store.alerts import FeedHealth, RunHealth
 
 RUN_LOOKBACK = timedelta(days=2)
 

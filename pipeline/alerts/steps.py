@@ -17,13 +17,6 @@ from typing import Any
 
 from pipeline.alerts.deliver import deliver_message
 from pipeline.alerts.health import RUN_LOOKBACK, plan_health
-from pipeline.alerts.history import (
-    read_clusters,
-    read_failing_feeds,
-    read_history,
-    read_runs,
-    record_delivery,
-)
 from pipeline.alerts.render import Message, render_cluster, render_digest, render_notice
 from pipeline.alerts.rules import AlertConfig, Rule, load_alert_config
 from pipeline.alerts.select import Planned, day_bounds, digest_day_due, plan_alerts
@@ -31,6 +24,13 @@ from pipeline.errors import AlertError
 from pipeline.records import stable_id
 from pipeline.settings import Settings
 from pipeline.store import Store
+from pipeline.store.alerts import (
+    read_clusters,
+    read_failing_feeds,
+    read_history,
+    read_runs,
+    record_delivery,
+)
 
 log = logging.getLogger(__name__)
 

@@ -337,3 +337,58 @@ def refresh_statements(con: duckdb.DuckDBPyConnection, statements: Sequence[Stag
         )
     finally:
         con.unregister("_refreshed")
+
+
+def all_stored_urls(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every URL a stored article was seen under."""
+    return {r[0] for r in con.execute("SELECT url FROM article_urls").fetchall()}
+
+
+def articles_to_detect(con: duckdb.DuckDBPyConnection, *, since: datetime | None) -> list[str]:
+    """Ids of the stored articles with text, fetched since `since` (or all), oldest first."""
+    rows = con.execute(
+        "SELECT article_id FROM articles WHERE status IN ('ok', 'short') AND (? IS NULL OR fetched_at >= ?) "
+        "ORDER BY fetched_at, article_id",
+        [since, since],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def read_article_texts(
+    con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]
+) -> list[tuple[str, str, str | None, str | None]]:
+    """(article_id, text, language, title) of the given articles."""
+    rows = con.execute(
+        "SELECT article_id, text, language, title FROM articles "
+        "WHERE article_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY article_id",
+        [list(article_ids)],
+    ).fetchall()
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def replace_statements(
+    con: duckdb.DuckDBPyConnection,
+    article_ids: Sequence[str],
+    found: Sequence[StagedStatement],
+    *,
+    run_id: str,
+    now: datetime,
+) -> tuple[int, int, int]:
+    """Make the stored statements of `article_ids` those `found`; return (added, removed, kept).
+
+    Kept statements keep their id, cluster and first_seen, and take the new spans, topics and score.
+    """
+    before = {
+        r[0]
+        for r in con.execute(
+            "SELECT statement_id FROM statements WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
+            [list(article_ids)],
+        ).fetchall()
+    }
+    gone = sorted(before - {s.statement_id for s in found})
+    if gone:
+        con.execute("DELETE FROM statements WHERE statement_id IN (SELECT unnest(?::VARCHAR[]))", [gone])
+    added, _ = insert_statements(con, found, run_id=run_id, now=now)
+    kept = [s for s in found if s.statement_id in before]
+    refresh_statements(con, kept)
+    return added, len(gone), len(kept)
