@@ -119,7 +119,7 @@ def test_every_setting_in_env_example_is_read_somewhere() -> None:
     # A misspelt variable in .env.example would be silently ignored by everything.
     example = (REPO / ".env.example").read_text(encoding="utf-8")
     names = set(re.findall(r"^#?\s*(NEWSWATCH_[A-Z_]+)=", example, re.MULTILINE))
-    assert {"NEWSWATCH_SCHEDULE", "NEWSWATCH_OPS_WEBHOOK"} <= names
+    assert {"NEWSWATCH_SCHEDULE", "NEWSWATCH_ALERT_URL"} <= names
     readers = [REPO / "docker-compose.yml", *sorted((REPO / "pipeline").rglob("*.py"))]
     readers += sorted((REPO / "dags").glob("*.py")) + sorted((REPO / "seeds").glob("*.yaml"))
     text = "\n".join(path.read_text(encoding="utf-8") for path in readers)
