@@ -575,7 +575,7 @@ def test_cli_preview_shows_the_message_and_sends_nothing(
 ) -> None:
     from typer.testing import CliRunner
 
-    from pipeline.alerts_cli import alerts_app
+    from pipeline.cli.alerts import alerts_app
 
     now = datetime.now(UTC)
     report(store, "volkova_guarantees", cluster="c-cli", outlet="Harbour Post", at=now - timedelta(minutes=5))
@@ -596,7 +596,7 @@ def test_cli_preview_shows_the_message_and_sends_nothing(
 def test_cli_send_without_the_secret_fails_with_one_line(store: Store, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from pipeline.alerts_cli import alerts_app
+    from pipeline.cli.alerts import alerts_app
 
     rules = tmp_path / "alerts.yaml"
     rules.write_text(IMMEDIATE, encoding="utf-8")
@@ -611,7 +611,7 @@ def test_cli_send_without_the_secret_fails_with_one_line(store: Store, tmp_path:
 def test_cli_test_says_whether_the_message_arrived(webhook: Webhook) -> None:
     from typer.testing import CliRunner
 
-    from pipeline.alerts_cli import alerts_app
+    from pipeline.cli.alerts import alerts_app
 
     webhook.statuses["/broken"] = [500]
     ok = CliRunner().invoke(alerts_app, ["test", webhook.url("/hook")])

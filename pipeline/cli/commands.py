@@ -1,26 +1,22 @@
-"""The `newswatch` command: argument parsing, progress and tables around the library. No logic lives here.
+"""The `newswatch` commands: init, run, feeds, articles, statements, extract, detect, redetect, demo.
 
-Every error the package raises on purpose (`NewswatchError`) is printed as one line and exits with status 1.
+Each parses its arguments, calls the package, and prints; no logic lives here.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from pipeline.errors import InputError, NewswatchError
+from pipeline.cli.common import DbOption, cell, clean_errors, err, out, parse_since, table
 from pipeline.settings import DEFAULT_DB
 
 app = typer.Typer(
@@ -30,68 +26,17 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
-
-DbOption = Annotated[
-    Path,
-    typer.Option(
-        "--db", envvar="NEWSWATCH_DB", help="The DuckDB file (env NEWSWATCH_DB).", show_default=True
-    ),
-]
-F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _clean_errors(command: F) -> F:
-    """Print the package's errors as one line and exit 1, instead of a traceback."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except NewswatchError as error:
-            err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-_RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
-
-
-def parse_since(value: str | None, *, default: timedelta = timedelta(days=1)) -> datetime:
-    """`--since`: an ISO date or time ("2026-11-01", "2026-11-01T08:00Z") or an age ("12h", "3d", "2w")."""
-    now = datetime.now(UTC)
-    if not value:
-        return now - default
-    match = _RELATIVE.match(value.strip().lower())
-    if match:
-        amount, unit = int(match.group(1)), match.group(2)
-        return now - timedelta(**{{"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[unit]: amount})
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(f"--since {value!r}: expected an ISO date/time or an age like 12h, 3d, 2w") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str) -> Table:
-    table = Table(title=title, title_justify="left", show_lines=False)
-    for column in columns:
-        table.add_column(column.replace("_", " "), overflow="fold")
-    for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
-    return table
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+@app.callback()
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens (to stderr).")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
 
 
 def _print_statements(rows: Sequence[dict[str, Any]]) -> None:
@@ -108,25 +53,14 @@ def _print_statements(rows: Sequence[dict[str, Any]]) -> None:
         )
         out.print(f"  “{escape(quote)}”", soft_wrap=True, highlight=False)
         out.print(
-            f"  [dim]{escape(row['outlet'])}{carried} · {_cell(row.get('published'))} · {row['url']}[/]",
+            f"  [dim]{escape(row['outlet'])}{carried} · {cell(row.get('published'))} · {row['url']}[/]",
             soft_wrap=True,
             highlight=False,
         )
 
 
-@app.callback()
-def _main(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens (to stderr).")] = False,
-) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-
-
 @app.command()
-@_clean_errors
+@clean_errors
 def init(db: DbOption = DEFAULT_DB) -> None:
     """Create the database (or bring it up to date) by applying the migrations in sql/."""
     from pipeline.store import Store
@@ -136,7 +70,7 @@ def init(db: DbOption = DEFAULT_DB) -> None:
 
 
 @app.command()
-@_clean_errors
+@clean_errors
 def run(
     feeds: Annotated[
         Path | None, typer.Option("--feeds", envvar="NEWSWATCH_FEEDS", help="Feed list (YAML).")
@@ -156,18 +90,18 @@ def run(
 
 
 @app.command("feeds")
-@_clean_errors
+@clean_errors
 def feeds_command(db: DbOption = DEFAULT_DB) -> None:
     """Show the health of every feed: status, last success, items, new items, last error."""
     from pipeline.store import Store, load_query
 
     rows = Store(db).query(load_query("feed_health"))
     columns = ["name", "status", "failures", "last_success", "items", "new_items", "articles", "last_error"]
-    out.print(_table(rows, columns, f"feeds in {db}"))
+    out.print(table(rows, columns, f"feeds in {db}"))
 
 
 @app.command()
-@_clean_errors
+@clean_errors
 def articles(
     since: Annotated[str | None, typer.Option(help="ISO date/time or age (12h, 3d); default 1d.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
@@ -183,7 +117,7 @@ def articles(
             out.print_json(json.dumps(row, default=str), indent=None)
         return
     out.print(
-        _table(
+        table(
             rows,
             ["fetched_at", "outlet", "language", "status", "statements", "title"],
             f"{len(rows)} article(s)",
@@ -192,7 +126,7 @@ def articles(
 
 
 @app.command()
-@_clean_errors
+@clean_errors
 def statements(
     since: Annotated[str | None, typer.Option(help="ISO date/time or age (12h, 3d); default 7d.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
@@ -208,12 +142,12 @@ def statements(
         for row in rows:
             out.print_json(json.dumps(row, default=str), indent=None)
         return
-    out.print(f"[bold]{len(rows)} statement(s) since {_cell(params['since'])} UTC[/]")
+    out.print(f"[bold]{len(rows)} statement(s) since {cell(params['since'])} UTC[/]")
     _print_statements(rows)
 
 
 @app.command()
-@_clean_errors
+@clean_errors
 def extract(
     pages: Annotated[list[Path], typer.Argument(help="Saved HTML pages.", exists=True, dir_okay=False)],
     url: Annotated[str | None, typer.Option(help="The URL the page(s) came from.")] = None,
@@ -226,7 +160,7 @@ def extract(
 
 
 @app.command()
-@_clean_errors
+@clean_errors
 def detect(
     input_path: Annotated[Path, typer.Option("--input", help="Documents, JSON Lines {id, text}.")],
     output_path: Annotated[Path, typer.Option("--output", help="Where to write the statements (JSONL).")],
@@ -242,7 +176,7 @@ def detect(
 
 
 @app.command()
-@_clean_errors
+@clean_errors
 def redetect(
     since: Annotated[
         str | None, typer.Option(help="Only articles fetched since (ISO or age); default all.")
@@ -261,7 +195,7 @@ def redetect(
 
 
 @app.command()
-@_clean_errors
+@clean_errors
 def demo(
     # Not NEWSWATCH_DB: the demo must never write sample data into the real database.
     db: Annotated[Path, typer.Option("--db", help="Where the demo's database goes.")] = Path(
@@ -289,25 +223,8 @@ def demo(
     store = Store(db)
     params = {"since": datetime(1970, 1, 1, tzinfo=UTC), "limit": 100}
     rows = store.query(load_query("articles_since"), params)
-    out.print(
-        _table(rows, ["outlet", "language", "status", "statements", "title"], f"{len(rows)} article(s)")
-    )
+    out.print(table(rows, ["outlet", "language", "status", "statements", "title"], f"{len(rows)} article(s)"))
     rows = store.query(load_query("statements_since"), params)
     out.print(f"\n[bold]{len(rows)} topical statement(s)[/]")
     _print_statements(rows)
     out.print(f'query it yourself: duckdb {db} "SELECT * FROM statement_clusters"')
-
-
-def _mount_alerts() -> None:
-    try:
-        from pipeline.alerts_cli import alerts_app
-    except ImportError:  # the alerts module is optional until it lands
-        return
-    app.add_typer(alerts_app, name="alerts", help="Preview, send and test alerts.")
-
-
-_mount_alerts()
-
-
-def main() -> None:
-    app()

@@ -4,29 +4,28 @@
     newswatch alerts send    [--db PATH] [--rules FILE]   send alerts and health alerts; exit 1 if any failed
     newswatch alerts test URL                              send a test message to one apprise URL
 
-The package's errors print as one line and exit with status 1.
+The package's errors print as one line and exit with status 1 (`pipeline.cli.common`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from pipeline.alerts import AlertReport, check_health, send_alerts
-from pipeline.alerts.deliver import deliver_message
-from pipeline.alerts.render import render_notice
-from pipeline.alerts.steps import resolve_config
-from pipeline.errors import NewswatchError
+from pipeline.cli.common import clean_errors, err, out
 from pipeline.records import stable_id
 from pipeline.settings import Settings
 from pipeline.store import Store
+
+if TYPE_CHECKING:
+    from pipeline.alerts import AlertReport
+
+# pipeline.alerts is imported inside the commands: apprise takes most of a second to import, and no other
+# command should pay for it.
 
 alerts_app = typer.Typer(
     help="Preview, send and test alerts on new statements.",
@@ -34,9 +33,6 @@ alerts_app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
-
 DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="The DuckDB file (default: NEWSWATCH_DB, else data/newswatch.duckdb)."),
@@ -45,19 +41,6 @@ RulesOption = Annotated[
     Path | None,
     typer.Option("--rules", help="The alert rules (default: NEWSWATCH_ALERTS, else seeds/alerts.yaml)."),
 ]
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _clean_errors(command: F) -> F:
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except NewswatchError as error:
-            err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _paths(db: Path | None, rules: Path | None) -> tuple[Store, Path]:
@@ -81,9 +64,12 @@ def _print_report(report: AlertReport, *, title: str) -> None:
 
 
 @alerts_app.command()
-@_clean_errors
+@clean_errors
 def preview(db: DbOption = None, rules: RulesOption = None) -> None:
     """Show the messages that would go out now. Sends nothing, records nothing; secrets need not be set."""
+    from pipeline.alerts import AlertReport, check_health, send_alerts
+    from pipeline.alerts.steps import resolve_config
+
     store, rules_path = _paths(db, rules)
     config = resolve_config(rules_path, require_env=False)
     now = datetime.now(UTC)
@@ -97,9 +83,12 @@ def preview(db: DbOption = None, rules: RulesOption = None) -> None:
 
 
 @alerts_app.command()
-@_clean_errors
+@clean_errors
 def send(db: DbOption = None, rules: RulesOption = None) -> None:
     """Send what is owed now (new clusters, due digests, retries) and health alerts; record each try."""
+    from pipeline.alerts import AlertReport, check_health, send_alerts
+    from pipeline.alerts.steps import resolve_config
+
     store, rules_path = _paths(db, rules)
     config = resolve_config(rules_path)
     now = datetime.now(UTC)
@@ -112,9 +101,12 @@ def send(db: DbOption = None, rules: RulesOption = None) -> None:
 
 
 @alerts_app.command("test")
-@_clean_errors
+@clean_errors
 def test_channel(url: Annotated[str, typer.Argument(help="An apprise URL, e.g. json://host/path.")]) -> None:
     """Send a test message to one apprise URL and say whether it arrived."""
+    from pipeline.alerts.deliver import deliver_message
+    from pipeline.alerts.render import render_notice
+
     now = datetime.now(UTC)
     key = "nw-test-" + stable_id("test", url, now.isoformat())
     message = render_notice(
