@@ -105,17 +105,41 @@ def plan_feeds(store: Store, feeds: Sequence[FeedSource], *, now: datetime) -> l
 # --- fetch -------------------------------------------------------------------------------------------
 
 
+class Claims(Protocol):
+    """Which feed of this run downloads an article two feeds both list: the first to claim its URL."""
+
+    def claim(self, url: str, feed_id: str) -> bool: ...
+
+
 @dataclass
-class _Claims:
-    """URLs taken by this run so far, so two feeds listing one article download it once."""
+class MemoryClaims:
+    """Claims within one process (`run_pass`)."""
 
-    seen: set[str] = field(default_factory=set)
+    owners: dict[str, str] = field(default_factory=dict)
 
-    def claim(self, url: str) -> bool:
-        if url in self.seen:
-            return False
-        self.seen.add(url)
-        return True
+    def claim(self, url: str, feed_id: str) -> bool:
+        return self.owners.setdefault(url, feed_id) == feed_id
+
+
+@dataclass(frozen=True)
+class FileClaims:
+    """Claims shared by the separate fetch tasks of one Airflow run, as files in the run's staging folder.
+
+    Creating a file with O_EXCL is atomic on a local or shared file system, so exactly one task wins a URL;
+    a retried task finds its own claims and keeps them.
+    """
+
+    folder: Path
+
+    def claim(self, url: str, feed_id: str) -> bool:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / stable_id("claim", url)
+        try:
+            with path.open("x", encoding="ascii") as f:
+                f.write(feed_id)
+            return True
+        except FileExistsError:
+            return path.read_text(encoding="ascii").strip() == feed_id
 
 
 @dataclass(frozen=True)
@@ -198,13 +222,13 @@ async def fetch_feed(
     pool: Executor | None,
     now: datetime,
     known: set[str] | None = None,
-    claims: _Claims | None = None,
+    claims: Claims | None = None,
     store: Store | None = None,
     progress: Progress | None = None,
 ) -> FeedOutcome:
     """Fetch one feed and its new articles. Never raises for a feed or article failure: the outcome says."""
     progress = progress or _Silent()
-    claims = claims or _Claims()
+    claims = claims or MemoryClaims()
     started = time.monotonic()
 
     def elapsed() -> int:
@@ -223,6 +247,7 @@ async def fetch_feed(
             http_status=error.status,
             error=error.reason,
             elapsed_ms=elapsed(),
+            retryable=isinstance(error, TransientFetchError),
         )
     if response.not_modified:
         return FeedOutcome(
@@ -242,7 +267,9 @@ async def fetch_feed(
     already = (
         known if known is not None else (stored_urls(store, [c.url for c in candidates]) if store else set())
     )
-    fresh = [c for c in candidates if c.url not in already and claims.claim(c.url)]
+    # An item another feed of this run claimed is that feed's to download; if the download fails, that
+    # feed's validators wait and its next fetch retries the item.
+    fresh = [c for c in candidates if c.url not in already and claims.claim(c.url, plan["feed_id"])]
     progress.articles_found(len(fresh))
 
     async def one(candidate: _Candidate) -> Any:
@@ -315,12 +342,16 @@ def fetch_and_stage(
 
     async def go() -> FeedOutcome:
         async with HttpClient(HttpSettings.from_env()) as client:
-            return await fetch_feed(plan, run_id=run_id, client=client, pool=None, now=now, store=store)
+            claims = FileClaims(staging_folder(staging, run_id) / "claims")
+            return await fetch_feed(
+                plan, run_id=run_id, client=client, pool=None, now=now, store=store, claims=claims
+            )
 
     outcome = asyncio.run(go())
     path = write_outcome(outcome, staging)
     if outcome.status == "error":
-        raise TransientFetchError(outcome.error or "feed failed", url=plan["url"], status=outcome.http_status)
+        error = TransientFetchError if outcome.retryable else TerminalFetchError
+        raise error(outcome.error or "feed failed", url=plan["url"], status=outcome.http_status)
     return path
 
 
@@ -416,7 +447,7 @@ def run_pass(
     results: list[LoadResult] = []
 
     async def go(pool: Executor) -> None:
-        claims = _Claims()
+        claims = MemoryClaims()
         limit = asyncio.Semaphore(settings.feed_concurrency)
         async with HttpClient(http or HttpSettings.from_env()) as client:
 

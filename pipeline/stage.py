@@ -76,6 +76,7 @@ class FeedOutcome:
     statements: tuple[StagedStatement, ...] = ()
     aliases: tuple[tuple[str, str], ...] = ()  # (url, article_id): every URL an article was seen under
     article_errors: int = 0  # articles that failed transiently and will be tried again
+    retryable: bool = True  # for a failed feed: whether trying again soon can help
 
 
 def _encode(value: Any) -> Any:
