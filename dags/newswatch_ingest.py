@@ -77,13 +77,14 @@ def newswatch_ingest() -> None:
         from pipeline.settings import Settings
         from pipeline.store import Store
 
-        now, _ = run_times(get_current_context())
+        context = get_current_context()
+        now, _ = run_times(context)
         try:
             settings = Settings.from_env()
             feeds = load_feeds(settings.feeds)
         except ConfigError as error:  # a bad feed list stays bad however often we retry
             raise AirflowFailException(str(error)) from error
-        return plan_feeds(Store(settings.db), feeds, now=now)
+        return plan_feeds(Store(settings.db), feeds, now=now, run_id=context["run_id"])
 
     @task(
         retries=3,

@@ -41,6 +41,7 @@ from pipeline.store.ingest import (
     LoadResult,
     all_stored_urls,
     close_interrupted_runs,
+    failed_in_run,
     load_outcome,
     read_feed_states,
     record_run,
@@ -71,15 +72,22 @@ class _Silent:
 # --- plan --------------------------------------------------------------------------------------------
 
 
-def plan_feeds(store: Store, feeds: Sequence[FeedSource], *, now: datetime) -> list[dict[str, Any]]:
-    """Register the feeds and return the due ones as JSON-able dicts (safe to pass through XCom)."""
+def plan_feeds(
+    store: Store, feeds: Sequence[FeedSource], *, now: datetime, run_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Register the feeds and return the due ones as JSON-able dicts (safe to pass through XCom).
+
+    A feed backing off after failures is not due until its next-due time, except when this very run (a
+    cleared Airflow run, done again on purpose) is the one it failed in.
+    """
     with store.writer() as con:
         register_feeds(con, feeds)
         states = read_feed_states(con, [f.feed_id for f in feeds])
+        retried = failed_in_run(con, run_id) if run_id else set()
     plans = []
     for feed in feeds:
         state = states.get(feed.feed_id)
-        if state and state.next_due and state.next_due > now:
+        if state and state.next_due and state.next_due > now and feed.feed_id not in retried:
             log.info(
                 "%s: backing off after %d failures until %s",
                 feed.name,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import time
@@ -11,8 +13,8 @@ from pathlib import Path
 import duckdb
 
 from pipeline.config import load_feeds
-from pipeline.errors import StoreError
-from pipeline.ingest import run_pass
+from pipeline.errors import StoreError, TransientFetchError
+from pipeline.ingest import fetch_and_stage, load_staged, plan_feeds, run_pass
 from pipeline.settings import Settings
 from pipeline.store import Store
 from tests.conftest import NEWSWATCH, Outlet, local_http_settings, rss, serve_page, write_feed_list
@@ -313,3 +315,74 @@ def test_when_every_feed_fails_the_run_fails_with_each_failure_reported(
     )
     assert health.returncode == 0, health.stderr
     assert "Nowhere one" in health.stdout and "error" in health.stdout
+
+
+def test_staged_outcomes_load_once_and_a_refetched_run_is_merged(
+    http_server: FixtureServer, tmp_path: Path
+) -> None:
+    """The Airflow-shaped path (fetch_and_stage, load_staged); a failed run cleared and done again."""
+    base = http_server.base_url
+    http_server.add_sequence(
+        "/flaky.rss",
+        [Reply(status=500)] * 3
+        + [
+            Reply(
+                body=rss("Flaky", base, [("G", "/news/guarantees", "")]), content_type="application/rss+xml"
+            )
+        ],
+    )
+    serve_page(http_server, "guarantees")
+    db, staging = tmp_path / "nw.duckdb", tmp_path / "staging"
+    store = Store(db)
+    feeds = load_feeds(
+        write_feed_list(tmp_path / "feeds.yaml", [("Flaky", http_server.url("/flaky.rss"), "F")])
+    )
+    env = {
+        "NEWSWATCH_ALLOW_PRIVATE": "1",
+        "NEWSWATCH_HOST_DELAY": "0",
+        "NEWSWATCH_BACKOFF": "0.01",
+        "NEWSWATCH_RETRIES": "2",
+    }
+    settings = Settings(db=db, staging=staging, workers=1)
+    now = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
+
+    def attempt() -> dict:
+        (plan,) = plan_feeds(store, feeds, now=now, run_id="scheduled__2026-11-23")
+        with contextlib.suppress(TransientFetchError):  # the DAG's task fails here; load still runs
+            fetch_and_stage(plan, run_id="scheduled__2026-11-23", staging=staging, now=now, settings=settings)
+        return load_staged(
+            store,
+            run_id="scheduled__2026-11-23",
+            staging=staging,
+            trigger="airflow",
+            started_at=now,
+            now=now,
+            expected_feeds=1,
+        )
+
+    old_env = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        failed = attempt()
+        again = load_staged(
+            store,
+            run_id="scheduled__2026-11-23",
+            staging=staging,
+            trigger="airflow",
+            started_at=now,
+            now=now,
+            expected_feeds=1,
+        )
+        assert failed["status"] == again["status"] == "failed"
+        assert _rows(db, "SELECT consecutive_failures FROM feeds") == [(1,)], "loading twice counts once"
+
+        fixed = attempt()  # the run cleared and run again: the feed answers now
+    finally:
+        for k, v in old_env.items():
+            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+
+    assert fixed["status"] == "ok"
+    assert fixed["articles_new"] == 1
+    assert _rows(db, "SELECT consecutive_failures, last_status FROM feeds") == [(0, "ok")]
+    assert _rows(db, "SELECT status FROM fetch_log") == [("ok",)]
+    assert _rows(db, "SELECT status FROM runs") == [("ok",)]

@@ -6,7 +6,7 @@ import logging
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -59,6 +59,14 @@ def read_feed_states(con: duckdb.DuckDBPyConnection, feed_ids: Iterable[str]) ->
         [ids],
     )
     return {r["feed_id"]: FeedState(**r) for r in rows}
+
+
+def failed_in_run(con: duckdb.DuckDBPyConnection, run_id: str) -> set[str]:
+    """The feeds whose fetch failed in the given run."""
+    rows = con.execute(
+        "SELECT feed_id FROM fetch_log WHERE run_id = ? AND status = 'error'", [run_id]
+    ).fetchall()
+    return {r[0] for r in rows}
 
 
 def stored_urls(store: Store, urls: Iterable[str]) -> set[str]:
@@ -179,9 +187,16 @@ def insert_statements(
 
 def load_outcome(con: duckdb.DuckDBPyConnection, outcome: FeedOutcome, *, now: datetime) -> LoadResult:
     """Merge one feed's outcome: articles, pages, statements, fetch log and feed state, in the caller's
-    transaction. Loading the same outcome again changes nothing."""
-    if _existing_log(con, outcome.run_id, outcome.feed_id):
-        return LoadResult(already_loaded=True)
+    transaction.
+
+    Loading the same outcome again changes nothing. A different outcome for the same run and feed (a cleared
+    Airflow run fetched again, say: failed before, fine now) is merged too, and its fetch-log row replaces
+    the old one.
+    """
+    same = _logged_outcome(con, outcome.run_id, outcome.feed_id) == (
+        outcome.status,
+        _aware(outcome.fetched_at),
+    )
     new_articles = len(outcome.articles) - len(
         _existing(con, "articles", "article_id", [a.article_id for a in outcome.articles])
     )
@@ -198,15 +213,20 @@ def load_outcome(con: duckdb.DuckDBPyConnection, outcome: FeedOutcome, *, now: d
     upsert(con, "pages", [_page_row(p) for p in outcome.pages], key=["article_id"], update=())
     statements_new, founded = insert_statements(con, outcome.statements, run_id=outcome.run_id, now=now)
     upsert(con, "fetch_log", [_log_row(outcome)], key=["run_id", "feed_id"])
-    _update_feed_state(con, outcome)
-    return LoadResult(new_articles, statements_new, tuple(founded))
+    if not same:  # the feed's failure count must not move twice for one outcome
+        _update_feed_state(con, outcome)
+    return LoadResult(new_articles, statements_new, tuple(founded), already_loaded=same)
 
 
-def _existing_log(con: duckdb.DuckDBPyConnection, run_id: str, feed_id: str) -> bool:
+def _logged_outcome(con: duckdb.DuckDBPyConnection, run_id: str, feed_id: str) -> tuple[str, datetime] | None:
     row = con.execute(
-        "SELECT 1 FROM fetch_log WHERE run_id = ? AND feed_id = ?", [run_id, feed_id]
+        "SELECT status, fetched_at FROM fetch_log WHERE run_id = ? AND feed_id = ?", [run_id, feed_id]
     ).fetchone()
-    return row is not None
+    return (row[0], _aware(row[1])) if row else None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _article_row(a: Any, run_id: str) -> dict[str, Any]:
