@@ -46,24 +46,5 @@ def stage_statements(article_id: str, statements: tuple[Statement, ...]) -> tupl
         if not s.topics:
             continue
         sid = statement_id(article_id, s.quote, s.speaker)
-        staged.setdefault(
-            sid,
-            StagedStatement(
-                statement_id=sid,
-                article_id=article_id,
-                quote=s.quote,
-                quote_start=s.start,
-                quote_end=s.end,
-                kind=s.kind,
-                speaker=s.speaker,
-                speaker_mention=s.speaker_mention,
-                speaker_start=s.speaker_start,
-                speaker_end=s.speaker_end,
-                speaker_role=s.speaker_role,
-                cue=s.cue,
-                topics=tuple(s.topics),
-                score=float(s.score),
-                detector_version=DETECTOR_VERSION,
-            ),
-        )
+        staged.setdefault(sid, StagedStatement(sid, article_id, DETECTOR_VERSION, s))
     return tuple(staged.values())

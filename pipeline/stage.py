@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pipeline.detect import Statement
 from pipeline.errors import StoreError
 from pipeline.records import Article
 
@@ -36,23 +37,34 @@ class Page:
 
 @dataclass(frozen=True)
 class StagedStatement:
-    """A detected statement ready to store; its cluster is chosen when it is loaded."""
+    """A detected statement ready to store: the detector's record plus its keys. Its cluster is chosen when
+    it is loaded."""
 
     statement_id: str
     article_id: str
-    quote: str
-    quote_start: int
-    quote_end: int
-    kind: str
-    speaker: str | None
-    speaker_mention: str | None
-    speaker_start: int | None
-    speaker_end: int | None
-    speaker_role: str | None
-    cue: str | None
-    topics: tuple[str, ...]
-    score: float
     detector_version: str
+    statement: Statement
+
+    def row(self) -> dict[str, Any]:
+        """The `statements` columns this statement fills (all but cluster_id, first_seen and run_id)."""
+        s = self.statement
+        return {
+            "statement_id": self.statement_id,
+            "article_id": self.article_id,
+            "quote": s.quote,
+            "quote_start": s.start,
+            "quote_end": s.end,
+            "kind": s.kind,
+            "speaker": s.speaker,
+            "speaker_mention": s.speaker_mention,
+            "speaker_start": s.speaker_start,
+            "speaker_end": s.speaker_end,
+            "speaker_role": s.speaker_role,
+            "cue": s.cue,
+            "topics": list(s.topics),
+            "score": float(s.score),
+            "detector_version": self.detector_version,
+        }
 
 
 @dataclass(frozen=True)
@@ -114,7 +126,10 @@ def outcome_from_json(body: dict[str, Any]) -> FeedOutcome:
     raw["articles"] = tuple(Article(**a) for a in raw["articles"])
     raw["pages"] = tuple(Page(**p) for p in raw["pages"])
     raw["statements"] = tuple(
-        StagedStatement(**{**s, "topics": tuple(s["topics"])}) for s in raw["statements"]
+        StagedStatement(
+            **{**s, "statement": Statement(**{**s["statement"], "topics": tuple(s["statement"]["topics"])})}
+        )
+        for s in raw["statements"]
     )
     raw["aliases"] = tuple(tuple(a) for a in raw["aliases"])
     known = {f.name for f in fields(FeedOutcome)}

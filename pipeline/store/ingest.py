@@ -99,13 +99,15 @@ def assign_clusters(
 
     Returns ({statement_id: cluster_id}, the ids of the clusters founded now).
     """
-    candidates = _cluster_candidates(con, {speaker_key(s.speaker) for s in statements}, now - CLUSTER_WINDOW)
+    candidates = _cluster_candidates(
+        con, {speaker_key(s.statement.speaker) for s in statements}, now - CLUSTER_WINDOW
+    )
     assigned: dict[str, str] = {}
     founded: list[ClusterKey] = []
     for s in statements:
-        match = find_cluster(s.quote, s.speaker, candidates)
+        match = find_cluster(s.statement.quote, s.statement.speaker, candidates)
         if match is None:
-            match = new_cluster(s.quote, s.speaker)
+            match = new_cluster(s.statement.quote, s.statement.speaker)
             if all(c.cluster_id != match.cluster_id for c in candidates):
                 candidates.append(match)
                 founded.append(match)
@@ -158,28 +160,8 @@ def insert_statements(
     if not fresh:
         return 0, []
     clusters, founded = assign_clusters(con, fresh, now)
-    rows: list[dict[str, Any]] = [
-        {
-            "statement_id": s.statement_id,
-            "article_id": s.article_id,
-            "cluster_id": clusters[s.statement_id],
-            "quote": s.quote,
-            "quote_start": s.quote_start,
-            "quote_end": s.quote_end,
-            "kind": s.kind,
-            "speaker": s.speaker,
-            "speaker_mention": s.speaker_mention,
-            "speaker_start": s.speaker_start,
-            "speaker_end": s.speaker_end,
-            "speaker_role": s.speaker_role,
-            "cue": s.cue,
-            "topics": list(s.topics),
-            "score": s.score,
-            "detector_version": s.detector_version,
-            "first_seen": now,
-            "run_id": run_id,
-        }
-        for s in fresh
+    rows = [
+        s.row() | {"cluster_id": clusters[s.statement_id], "first_seen": now, "run_id": run_id} for s in fresh
     ]
     upsert(con, "statements", rows, key=["statement_id"], update=())
     return len(rows), founded
@@ -345,9 +327,7 @@ def refresh_statements(con: duckdb.DuckDBPyConnection, statements: Sequence[Stag
     stay). One bulk UPDATE through Arrow."""
     if not statements:
         return
-    rows = [{"statement_id": s.statement_id} | {c: getattr(s, c) for c in _REFRESHED} for s in statements]
-    for row in rows:
-        row["topics"] = list(row["topics"])
+    rows = [{c: row[c] for c in ("statement_id", *_REFRESHED)} for row in (s.row() for s in statements)]
     schema = arrow_schema(con, "statements", ["statement_id", *_REFRESHED])
     con.register("_refreshed", pa.Table.from_pylist(rows, schema=schema))
     try:
