@@ -72,6 +72,13 @@ def test_floating_quote_takes_the_previous_speaker_without_a_mention() -> None:
     assert promise.speaker_mention is None
 
 
+def test_a_straight_mark_closed_by_a_curly_one_ends_the_quote() -> None:
+    text = 'Pier manager Sable Thorne said: "We will rebuild the pier by spring.” The council met on Monday.'
+    statement = find(detect_statements(text), "rebuild the pier")
+    assert statement.quote == "We will rebuild the pier by spring."
+    assert statement.speaker == "Sable Thorne"
+
+
 def test_background_sentence_is_not_a_statement() -> None:
     text = (FIXTURES / "article_en.txt").read_text(encoding="utf-8")
     assert not [s for s in detect_statements(text, "en") if "draft treaties" in s.quote]

@@ -26,6 +26,7 @@ from pipeline.detect.speakers import (
 )
 
 MAX_PARAGRAPHS_BACK = 4
+SUBJECT_BONUS = 1.5  # a person who is the subject of this sentence or the one before
 _INSTITUTION_HEADS_WORDS = """kremlin ministry government department office agency company firm council
     committee commission board court embassy police service army military party union association
     organization organisation federation league team club university school hospital administration
@@ -243,6 +244,8 @@ class Resolver:
             if key not in best or score > best[key][0]:
                 best[key] = (score, said.resolution, said.entity)
         if gender in ("m", "f"):
+            k = bisect.bisect_right(self.sentence_starts, token) - 1
+            recent = self.sentence_starts[k - 1] if k >= 1 else floor  # the sentence before this one
             for pos, entity in self.roster.persons_before(token, 25):
                 distance = paragraph - self.paragraph_of(pos)
                 if distance > 2:
@@ -251,6 +254,8 @@ class Resolver:
                 if fit is None:
                     continue
                 score = fit + (1.5 if distance == 0 else -0.5 * distance) + (0.5 if pos >= floor else 0.0)
+                if pos >= recent and pos in self.roster.subjects:
+                    score += SUBJECT_BONUS  # the subject of this sentence or the one before
                 key = entity.name
                 if key in best:
                     if score > best[key][0]:

@@ -59,7 +59,7 @@ def _opener(mark: str, prev: str, nxt: str) -> tuple[str, bool] | None:
     if mark == "“":
         return "”“", True
     if mark in '"„':
-        return '"“”' if mark == "„" else '"', True
+        return '"“”' if mark == "„" else '"”', True  # a straight mark closed by a curly one: mixed styles
     if mark == "«":
         return "»", True
     if mark == "»":

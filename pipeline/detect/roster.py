@@ -14,9 +14,22 @@ from dataclasses import dataclass, field
 
 from pipeline.detect.cues import Tokens, tokenize
 from pipeline.detect.lexicon import SpeakerLexicon
-from pipeline.detect.speakers import HONORIFIC_GENDER, ORG_HEADS, PARTICLES, STOP_CAPS, _name_split
+from pipeline.detect.speakers import (
+    CONNECTIVES,
+    HONORIFIC_GENDER,
+    MODIFIERS,
+    ORG_HEADS,
+    PARTICLES,
+    STOP_CAPS,
+    _name_split,
+)
 
 ACRONYM = re.compile(r"\(([A-Z][A-Za-z&]{1,7})\)")
+SENTENCE_END = frozenset(".!?…")
+# Verbs right after a name that make it the subject of its clause ("…," Nicholson said.).
+_SUBJECT_VERBS_WORDS = """said says told added explained wrote writes asked noted argued insisted
+    agreed warned stated replied recalled continued"""
+SUBJECT_VERBS = frozenset(_SUBJECT_VERBS_WORDS.split())
 LONG_FORM_WORD = re.compile(r"(?:[A-Z][\w&.'’-]*|and|of|for|the|on|&)$")
 
 
@@ -59,6 +72,7 @@ class Roster:
         self.by_surname: dict[str, list[Entity]] = {}
         self.mentions: list[tuple[int, Entity]] = []  # (token index, entity) in document order
         self.persons: list[tuple[int, Entity]] = []  # the mentions of people
+        self.subjects: set[int] = set()  # token indices of mentions that are the subject of their clause
         self._acronyms: dict[str, str] | None = None
         self._scan()
 
@@ -102,8 +116,8 @@ class Roster:
                 )
             ):
                 j += 1
-            if not self._alone_on_line(i, j):
-                self._add_run(i, j)
+            if not self._alone_on_line(i, j) and self._add_run(i, j) and self._is_subject(i, j):
+                self.subjects.add(self.mentions[-1][0])
             i = j
         self._learn_genders()
         self.persons = [(pos, e) for pos, e in self.mentions if e.person]
@@ -120,13 +134,46 @@ class Roster:
             j += 1
         return (i == 0 or text[i - 1] == "\n") and (j == len(text) or text[j] == "\n")
 
+    def _is_subject(self, first: int, last: int) -> bool:
+        """Whether the name run [first, last) is the subject of its clause: it opens a sentence (after
+        connectives and lower-case role words: "But immigration lawyer Jane Roe …") or a verb of saying
+        follows it. A pronoun after an object ("saw Jane. He …") may well be someone else's."""
+        tokens, text = self.tokens, self.text
+        if last < len(tokens) and tokens.lower[last] in SUBJECT_VERBS:
+            return True
+        k = first - 1
+        steps = 0
+        while k >= 0 and steps < 4:
+            if text.count("\n", tokens.ends[k], tokens.starts[k + 1]):
+                return True
+            low = tokens.lower[k]
+            if (
+                low in CONNECTIVES
+                or low in MODIFIERS
+                or low in self.lexicon.role_nouns
+                or low in ("the", ",")
+                or tokens.words[k][:1].isupper()
+            ):
+                k -= 1
+                steps += 1
+                continue
+            break
+        if k < 0:
+            return True
+        if text.count("\n", tokens.ends[k], tokens.starts[k + 1]):
+            return True
+        word = tokens.words[k]
+        if word in SENTENCE_END:
+            return True
+        return word in '"”’»' and k > 0 and tokens.words[k - 1] in SENTENCE_END
+
     def _learn_genders(self) -> None:
-        """Count the gendered pronouns that follow each person's mentions (within 25 tokens)."""
+        """Count the gendered pronouns that follow each person's mentions as a subject (within 25 tokens)."""
         tokens = self.tokens
         n = len(tokens)
         counts: dict[int, list[int]] = {}
-        people = [(pos, e) for pos, e in self.mentions if e.person]
-        starts = {pos for pos, _ in people}
+        people = [(pos, e) for pos, e in self.mentions if e.person and pos in self.subjects]
+        starts = {pos for pos, e in self.mentions if e.person}
         for pos, entity in people:
             if entity.gender is not None:
                 continue
@@ -153,11 +200,12 @@ class Roster:
         word = self.tokens.words[k]
         return word[:1].isupper() and word[:1].isalpha() and self.tokens.lower[k] not in STOP_CAPS
 
-    def _add_run(self, first: int, last: int) -> None:
+    def _add_run(self, first: int, last: int) -> bool:
+        """Record the name in the run [first, last); False when it holds none (a role alone, a body)."""
         tokens, lexicon = self.tokens, self.lexicon
         start = _name_split(tokens, first, last, lexicon)
         if start >= last:
-            return
+            return False
         words = [w for w in tokens.words[start:last] if w != "."]
         if words and words[-1].endswith(("'s", "’s")):
             words[-1] = words[-1][:-2]
@@ -176,7 +224,7 @@ class Roster:
         if role is None and first > 0 and tokens.lower[first - 1] in lexicon.role_nouns:
             role = tokens.words[first - 1]
         if surname in ORG_HEADS or any(w.lower() in ORG_HEADS for w in words):
-            return
+            return False
         personlike = bool(person) or gender is not None or role is not None
         entity = self._find(surname, name)
         if entity is None:
@@ -191,6 +239,7 @@ class Roster:
         if personlike or (len(entity.name.split()) >= 2 and len(words) == 1):
             entity.person = True  # a name later shortened to a surname is a person's
         self.mentions.append((start, entity))
+        return True
 
     def _find(self, surname: str, name: str) -> Entity | None:
         candidates = self.by_surname.get(surname)
