@@ -126,11 +126,13 @@ class _Detector:
         self.cue_only: list[tuple[Sentence, Mention, CueHit]] = []
         self._cue_by_start: dict[int, tuple[Sentence, Mention, CueHit]] | None = None
         self._cue_by_end: dict[int, tuple[Sentence, Mention, CueHit]] = {}
+        self.taggable: set[int] | None = None  # on the topical path, the paragraphs a topic can come from
 
     def run(self, only: list[int] | None = None) -> list[Statement]:
         """The article's statements; with `only`, those near these paragraphs (the topical path)."""
         drafts: list[_Draft] = []
         chosen = self._around(only) if only is not None else None
+        self.taggable = set(only) if only is not None else None
         for pi, (ps, pe) in enumerate(self.paragraphs):
             if chosen is not None and pi not in chosen:
                 continue
@@ -371,6 +373,18 @@ class _Detector:
     def tokens_at(self, char: int) -> int:
         return bisect.bisect_left(self.tokens.starts, char)
 
+    def _may_have_topics(self, d: _Draft) -> bool:
+        """On the topical path, only a statement in a paragraph the topic gate kept can have a topic (the
+        gate keeps every paragraph a rule can fire in, and those that refer back to one); the neighbours
+        read for speakers are not tagged."""
+        if self.taggable is None:
+            return True
+        first = last = d.sentence.paragraph
+        quote = d.content.quote
+        if quote is not None:
+            first, last = min(first, quote.first_paragraph), max(last, quote.last_paragraph)
+        return any(k in self.taggable for k in range(first, last + 1))
+
     def _statement(self, d: _Draft) -> Statement:
         text, tokens = self.text, self.tokens
         c = d.content
@@ -385,13 +399,15 @@ class _Detector:
             cue = text[tokens.starts[d.cue.first] : tokens.ends[d.cue.last - 1]]
         context_start = min(d.sentence.start, c.start)
         context_end = max(d.sentence.end, c.end)
-        before = text[max(0, context_start - 600) : context_start]
-        tag = topic_tagger.tag_topics(
-            text[c.start : c.end],
-            sentence=text[context_start:context_end],
-            before=before,
-            language=self.language,
-        )
+        topics: tuple[str, ...] = ()
+        if self._may_have_topics(d):
+            before = text[max(0, context_start - 600) : context_start]
+            topics = topic_tagger.tag_topics(
+                text[c.start : c.end],
+                sentence=text[context_start:context_end],
+                before=before,
+                language=self.language,
+            ).topics
         score = KIND_SCORE.get(c.kind, 0.7)
         if d.follows is not None:
             score -= 0.15
@@ -410,6 +426,6 @@ class _Detector:
             speaker_end=mention_end,
             speaker_role=resolution.role,
             cue=cue,
-            topics=tuple(tag.topics),
+            topics=topics,
             score=round(max(0.05, min(1.0, score)), 3),
         )

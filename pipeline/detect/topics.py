@@ -122,11 +122,12 @@ def tag_topics(quote: str, *, sentence: str = "", before: str = "", language: st
     rules = load_topic_rules()
     # A language's rules can fire only where one of its prefilter stems occurs (see may_be_topical).
     folded = f"{quote} {sentence}".casefold()
-    languages = [
-        lang for lang in _languages_for(rules, language) if any(stem in folded for stem in lang.prefilter)
-    ]
+    languages = [lang for lang in _languages_for(rules, language) if _prefilter(lang.code).search(folded)]
     if not languages:
         return TopicTag(topics=(), score=0.0)
+    low = folded if len(folded) == len(quote) + len(sentence) + 1 else f"{quote} {sentence}".lower()
+    # only the rules whose literal needs are all in the text are searched at all
+    live = [(lang, _live_rules(lang.code, low)) for lang in languages]
     context = " ".join((quote, sentence, before[-BEFORE_CHARS:]))
     spans = list(_spans(quote, sentence, rules.factors))
     refers_back = bool(before) and any(
@@ -134,20 +135,24 @@ def tag_topics(quote: str, *, sentence: str = "", before: str = "", language: st
         for lang in languages
         for text in (quote, sentence)
     )
+    tail = before[-BEFORE_CHARS:] if refers_back else ""
+    live_before = [(lang, _live_rules(lang.code, tail.lower())) for lang in languages] if tail else []
     topics: list[str] = []
     scores: list[float] = []
     evidence: list[str] = []
     for topic in TOPICS:
         hits = _best_hits(
-            _hit(lang, topic, text, quote_span, context, rules.factors)
-            for lang in languages
+            _hit(lang, topic, rules_for[topic], text, quote_span, context, rules.factors)
+            for lang, rules_for in live
+            if rules_for[topic]
             for text, quote_span in spans
         )
         score = _combine(hits)
         if score < rules.threshold and refers_back:
-            tail = before[-BEFORE_CHARS:]
             more = _best_hits(
-                _hit(lang, topic, tail, None, context, rules.factors, "before") for lang in languages
+                _hit(lang, topic, rules_for[topic], tail, None, context, rules.factors, "before")
+                for lang, rules_for in live_before
+                if rules_for[topic]
             )
             hits = _best_hits([hits, more])
             score = _combine(hits)
@@ -182,52 +187,49 @@ def topical_paragraphs(
     Sound like `may_be_topical` but much tighter: a rule can fire only where the literal words its
     patterns cannot match without occur (both patterns of a `near` rule), so a paragraph qualifies when
     some rule's required words are all in it; a paragraph that refers back (an anaphora cue) qualifies
-    when a qualifying paragraph ends at most BEFORE_CHARS before it. All substring tests, no regex scan.
+    when a qualifying paragraph ends at most BEFORE_CHARS before it. Substring tests first (the rules
+    live in the whole text, then the paragraphs holding their first words); a rule's patterns are searched
+    only in a paragraph that holds all its words.
     """
     if not text:
         return []
     low = text.lower()
     if len(low) != len(text):  # a rare letter changes length when lowered: keep every paragraph
         return list(range(len(paragraphs)))
-    languages = _languages_for(load_topic_rules(), language)
-    gate = _gate(tuple(lang.code for lang in languages))
-    # the first need of each rule first: most rules are out after one look at the text
-    seen = {alt: alt in low for alt in gate.first_words}
-
-    def has(alt: str) -> bool:
-        known = seen.get(alt)
-        if known is None:
-            known = seen[alt] = alt in low
-        return known
-
-    live = [
-        (rule, needs)
-        for rule, needs in zip(gate.rules, gate.needs, strict=True)
-        if all(any(has(alt) for alt in need) for need in needs)
-    ]
-    if not live:
+    codes = [lang.code for lang in _languages_for(load_topic_rules(), language)]
+    languages = [load_topic_rules().languages[code] for code in codes]
+    live = {code: _live_indices(code, low) for code in codes}
+    if not any(live.values()):
         return []
-    # the paragraphs holding a word of some live rule's first need are the only candidates
+    words: set[str] = set()  # the first needs of the rules live in the whole text
+    anywhere = False  # a live rule that needs no word may fire in any paragraph
+    for code, indices in live.items():
+        needs = _gate((code,)).needs
+        for i in indices:
+            if needs[i]:
+                words.update(needs[i][0])
+            else:
+                anywhere = True
     starts = [s for s, _ in paragraphs]
-    candidates: set[int] = set()
-    for alt in {alt for _, needs in live if needs for alt in needs[0]}:
-        at = low.find(alt)
+    candidates: set[int] = set(range(len(paragraphs))) if anywhere else set()
+    for word in words:  # the paragraphs holding one of those words are the only candidates
+        at = low.find(word)
         while at >= 0:
             i = bisect.bisect_right(starts, at) - 1
+            if i < 0:
+                at = low.find(word, at + 1)
+                continue
             candidates.add(i)
-            at = low.find(alt, paragraphs[i][1]) if i >= 0 else low.find(alt, at + 1)
-    if not needs_all(live):
-        candidates = set(range(len(paragraphs)))
+            at = low.find(word, paragraphs[i][1])
     found = []
     for i in sorted(candidates):
-        if i < 0:
-            continue
         s, e = paragraphs[i]
+        part = low[s:e]
         if any(
-            all(any(low.find(alt, s, e) >= 0 for alt in need) for need in needs)
-            and rule.pattern.search(text, s, e)
-            and (rule.near is None or rule.near.search(text, s, e))
-            for rule, needs in live
+            rule.pattern.search(text, s, e) and (rule.near is None or rule.near.search(text, s, e))
+            for code in codes
+            for rules in _live_rules(code, part).values()
+            for rule in rules
         ):
             found.append(i)
     if not found:
@@ -245,16 +247,13 @@ def topical_paragraphs(
     return sorted(out)
 
 
-def needs_all(live: list[tuple[TopicRule, tuple[frozenset[str], ...]]]) -> bool:
-    """Whether every live rule needs some word (a rule that needs none may fire anywhere)."""
-    return all(needs for _, needs in live)
-
-
 @dataclass(frozen=True)
 class _Gate:
     rules: tuple[TopicRule, ...]
     needs: tuple[tuple[frozenset[str], ...], ...]  # for each rule, the word sets it needs one of each
     first_words: frozenset[str]  # the words of each rule's most selective need
+    by_first_word: dict[str, tuple[int, ...]]  # a word of some rule's first need -> those rules' indices
+    needless: tuple[int, ...]  # the rules that need no word (tested everywhere)
 
 
 @functools.cache
@@ -273,7 +272,62 @@ def _gate(codes: tuple[str, ...]) -> _Gate:
             each.insert(0, best)
             first |= best
         needs.append(tuple(each))
-    return _Gate(rules, tuple(needs), frozenset(first))
+    index: dict[str, list[int]] = {}
+    for i, each_need in enumerate(needs):
+        for word in each_need[0] if each_need else ():
+            index.setdefault(word, []).append(i)
+    return _Gate(
+        rules,
+        tuple(needs),
+        frozenset(first),
+        {word: tuple(indices) for word, indices in index.items()},
+        tuple(i for i, each_need in enumerate(needs) if not each_need),
+    )
+
+
+@functools.cache
+def _prefilter(code: str) -> re.Pattern[str]:
+    """One pattern for a language's prefilter stems (any of them, as a substring of casefolded text)."""
+    stems = load_topic_rules().languages[code].prefilter
+    return re.compile("|".join(re.escape(stem) for stem in sorted(stems, key=len, reverse=True)))
+
+
+def _live_indices(code: str, low: str) -> list[int]:
+    """Indices (in `_gate((code,)).rules`) of a language's rules whose literal needs all occur in `low`
+    (lowercased text): the only ones that can fire on it or on any part of it."""
+    gate = _gate((code,))
+    candidates: set[int] = set(gate.needless)
+    for word, indices in gate.by_first_word.items():
+        if word in low:
+            candidates.update(indices)
+    return [i for i in sorted(candidates) if all(_has_any(need, low) for need in gate.needs[i][1:])]
+
+
+def _live_rules(code: str, low: str) -> dict[str, tuple[TopicRule, ...]]:
+    """For each topic, the rules of a language that may fire on `low` (see `_live_indices`)."""
+    rules = _gate((code,)).rules
+    out: dict[str, list[TopicRule]] = {topic: [] for topic in TOPICS}
+    for i in _live_indices(code, low):
+        out[rules[i].topic].append(rules[i])
+    return {topic: tuple(found) for topic, found in out.items()}
+
+
+def _has_any(words: Iterable[str], low: str) -> bool:
+    return any(word in low for word in words)
+
+
+@functools.cache
+def _negative_needs(code: str) -> tuple[tuple[frozenset[str], ...], ...]:
+    """For each negative cue of a language, the literal words its pattern cannot match without."""
+    return tuple(
+        tuple(_strong_facts(_facts(_sre.parse(n.pattern.pattern, n.pattern.flags))))
+        for n in load_topic_rules().languages[code].negatives
+    )
+
+
+def _strong_facts(facts: list[frozenset[str]]) -> list[frozenset[str]]:
+    """The facts worth a substring test: no word shorter than three letters, none of the common words."""
+    return [f for f in facts if min(len(x) for x in f) >= 3 and not f & _COMMON]
 
 
 def _rule_needs(rule: TopicRule) -> tuple[tuple[str, ...], ...]:
@@ -389,18 +443,26 @@ def _spans(
 def _hit(
     lang: LanguageRules,
     topic: str,
+    live: tuple[TopicRule, ...],
     text: str,
     quote_span: tuple[int, int] | None,
     context: str,
     factors: Mapping[str, float],
     where: str | None = None,
 ) -> Iterator[_Hit]:
-    """Every rule of `topic` that fires on `text`, with its strength for where it fired."""
+    """Every rule of `topic` among `live` (its rules that may fire) that fires on `text`, with its strength
+    for where it fired."""
     # Blanking a negative cue only removes matches, so rules whose first pattern misses the raw text are out.
-    candidates = [r for r in lang.rules if r.topic == topic and r.pattern.search(text)]
+    candidates = [r for r in live if r.pattern.search(text)]
     if not candidates:
         return
-    masked = _mask(text, (n for n in lang.negatives if n.topic == topic))
+    low = text.lower()
+    negatives = [
+        n
+        for n, needs in zip(lang.negatives, _negative_needs(lang.code), strict=True)
+        if n.topic == topic and all(_has_any(need, low) for need in needs)
+    ]
+    masked = _mask(text, negatives)
     starts: list[int] | None = None
     for rule in candidates:
         firsts = list(rule.pattern.finditer(masked))
