@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 from pathlib import Path
 
@@ -93,3 +94,21 @@ def test_the_database_can_come_from_the_environment(tmp_path: Path, cli_env: dic
     result = newswatch("init", env={**cli_env, "NEWSWATCH_DB": str(db)})
     assert result.returncode == 0, result.stderr
     assert db.exists()
+
+
+def test_the_demo_ingests_the_sample_outlet_offline(tmp_path: Path, cli_env: dict) -> None:
+    db = tmp_path / "demo.duckdb"
+    env = {k: v for k, v in cli_env.items() if k != "NEWSWATCH_ALLOW_PRIVATE"}  # the demo allows it itself
+    with socket.socket() as probe:  # a free port, the same for both runs (as the fixed default port is)
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    result = newswatch("demo", "--db", str(db), "--port", port, env=env, timeout=300)
+
+    assert result.returncode == 0, result.stderr
+    assert "sample data" in result.stdout
+    assert "8 new article(s)" in result.stdout
+    assert "topical statement(s)" in result.stdout
+    assert "security_guarantees" in result.stdout and "nato_expansion" in result.stdout
+    again = newswatch("demo", "--db", str(db), "--port", port, env=env, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "0 new article(s)" in again.stdout, "a second demo finds the sample articles already stored"
