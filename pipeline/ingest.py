@@ -191,10 +191,9 @@ async def _fetch_article(
         )
         return failed, None, None, [candidate.url]
     args = (response.body, response.final_url, item.published, now)
-    if pool is None:
-        processed = process_page(*args)
-    else:
-        processed = await asyncio.get_running_loop().run_in_executor(pool, process_page, *args)
+    # Without a process pool (one Airflow fetch task: the tasks themselves run in parallel), a thread still
+    # keeps this feed's other downloads going while a page is processed.
+    processed = await asyncio.get_running_loop().run_in_executor(pool, process_page, *args)
     extraction = processed.extraction
     url = extraction.canonical_url or canonicalize_url(response.final_url)
     article_id = stable_id(url)
