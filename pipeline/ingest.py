@@ -24,7 +24,7 @@ import shutil
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,7 +35,17 @@ from pipeline.http import HttpClient, HttpSettings
 from pipeline.process import ProcessedPage, process_page, stage_statements
 from pipeline.records import Article, FeedItem, FeedSource, stable_id
 from pipeline.settings import Settings
-from pipeline.stage import FeedOutcome, Page, StagedStatement, read_staged, staging_folder, write_outcome
+from pipeline.stage import (
+    Claims,
+    FeedOutcome,
+    FileClaims,
+    MemoryClaims,
+    Page,
+    StagedStatement,
+    read_staged,
+    staging_folder,
+    write_outcome,
+)
 from pipeline.store import Store
 from pipeline.store.ingest import (
     LoadResult,
@@ -111,43 +121,6 @@ def plan_feeds(
 
 
 # --- fetch -------------------------------------------------------------------------------------------
-
-
-class Claims(Protocol):
-    """Which feed of this run downloads an article two feeds both list: the first to claim its URL."""
-
-    def claim(self, url: str, feed_id: str) -> bool: ...
-
-
-@dataclass
-class MemoryClaims:
-    """Claims within one process (`run_pass`)."""
-
-    owners: dict[str, str] = field(default_factory=dict)
-
-    def claim(self, url: str, feed_id: str) -> bool:
-        return self.owners.setdefault(url, feed_id) == feed_id
-
-
-@dataclass(frozen=True)
-class FileClaims:
-    """Claims shared by the separate fetch tasks of one Airflow run, as files in the run's staging folder.
-
-    Creating a file with O_EXCL is atomic on a local or shared file system, so exactly one task wins a URL;
-    a retried task finds its own claims and keeps them.
-    """
-
-    folder: Path
-
-    def claim(self, url: str, feed_id: str) -> bool:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / stable_id("claim", url)
-        try:
-            with path.open("x", encoding="ascii") as f:
-                f.write(feed_id)
-            return True
-        except FileExistsError:
-            return path.read_text(encoding="ascii").strip() == feed_id
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""What one feed's fetch produced (`FeedOutcome`), and its staged form on disk.
+"""What one feed's fetch produced (`FeedOutcome`), its staged form on disk, and the run's URL claims.
 
 Under Airflow each mapped fetch task writes its outcome to `<staging>/<run_id>/<feed_id>.json` and the load
 task reads them back; the file is written to a temporary name and renamed, so a killed task leaves either
@@ -11,14 +11,14 @@ import base64
 import json
 import os
 import zlib
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pipeline.detect import Statement
 from pipeline.errors import StoreError
-from pipeline.records import Article
+from pipeline.records import Article, stable_id
 
 STAGE_FORMAT = 1
 
@@ -170,3 +170,43 @@ def read_staged(staging: Path, run_id: str) -> list[FeedOutcome]:
     """Every outcome staged for a run, in file-name order."""
     folder = staging_folder(staging, run_id)
     return [read_outcome(p) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+
+
+# --- which feed downloads an article that several feeds list ----------------------------------------
+
+
+class Claims(Protocol):
+    """Which feed of this run downloads an article two feeds both list: the first to claim its URL."""
+
+    def claim(self, url: str, feed_id: str) -> bool: ...
+
+
+@dataclass
+class MemoryClaims:
+    """Claims within one process (`run_pass`)."""
+
+    owners: dict[str, str] = field(default_factory=dict)
+
+    def claim(self, url: str, feed_id: str) -> bool:
+        return self.owners.setdefault(url, feed_id) == feed_id
+
+
+@dataclass(frozen=True)
+class FileClaims:
+    """Claims shared by the separate fetch tasks of one Airflow run, as files in the run's staging folder.
+
+    Creating a file with O_EXCL is atomic on a local or shared file system, so exactly one task wins a URL;
+    a retried task finds its own claims and keeps them.
+    """
+
+    folder: Path
+
+    def claim(self, url: str, feed_id: str) -> bool:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / stable_id("claim", url)
+        try:
+            with path.open("x", encoding="ascii") as f:
+                f.write(feed_id)
+            return True
+        except FileExistsError:
+            return path.read_text(encoding="ascii").strip() == feed_id
