@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import time
 from datetime import UTC, datetime, timedelta
@@ -288,11 +289,16 @@ def test_a_run_killed_midway_then_rerun_equals_one_clean_run(
 def test_when_every_feed_fails_the_run_fails_with_each_failure_reported(
     tmp_path: Path, cli_env: dict
 ) -> None:
+    # A machine without internet, as far as these feeds know: nothing listens on the port (and no name has
+    # to be looked up, so the test stays on 127.0.0.1).
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
     feeds = write_feed_list(
         tmp_path / "feeds.yaml",
         [
-            ("Nowhere one", "http://newswatch-no-such-host.invalid/a.rss", "Nowhere"),
-            ("Nowhere two", "http://newswatch-no-such-host.invalid/b.rss", "Nowhere"),
+            ("Nowhere one", f"http://127.0.0.1:{closed}/a.rss", "Nowhere"),
+            ("Nowhere two", f"http://127.0.0.1:{closed}/b.rss", "Nowhere"),
         ],
     )
     db = tmp_path / "nw.duckdb"
