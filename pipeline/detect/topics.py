@@ -122,7 +122,7 @@ def tag_topics(quote: str, *, sentence: str = "", before: str = "", language: st
     rules = load_topic_rules()
     # A language's rules can fire only where one of its prefilter stems occurs (see may_be_topical).
     folded = f"{quote} {sentence}".casefold()
-    languages = [lang for lang in _languages_for(rules, language) if _prefilter(lang.code).search(folded)]
+    languages = [lang for lang in _languages_for(rules, language) if _has_any(lang.prefilter, folded)]
     if not languages:
         return TopicTag(topics=(), score=0.0)
     low = folded if len(folded) == len(quote) + len(sentence) + 1 else f"{quote} {sentence}".lower()
@@ -228,8 +228,7 @@ def topical_paragraphs(
         if any(
             rule.pattern.search(text, s, e) and (rule.near is None or rule.near.search(text, s, e))
             for code in codes
-            for rules in _live_rules(code, part).values()
-            for rule in rules
+            for rule in _live_list(code, part, live[code])
         ):
             found.append(i)
     if not found:
@@ -285,22 +284,40 @@ def _gate(codes: tuple[str, ...]) -> _Gate:
     )
 
 
-@functools.cache
-def _prefilter(code: str) -> re.Pattern[str]:
-    """One pattern for a language's prefilter stems (any of them, as a substring of casefolded text)."""
-    stems = load_topic_rules().languages[code].prefilter
-    return re.compile("|".join(re.escape(stem) for stem in sorted(stems, key=len, reverse=True)))
-
-
-def _live_indices(code: str, low: str) -> list[int]:
+def _live_indices(code: str, low: str, within: Iterable[int] | None = None) -> list[int]:
     """Indices (in `_gate((code,)).rules`) of a language's rules whose literal needs all occur in `low`
-    (lowercased text): the only ones that can fire on it or on any part of it."""
+    (lowercased text): the only ones that can fire on it or on any part of it.
+
+    With `within` (sorted indices live in a text that holds `low`), only those rules are tested: a rule
+    live in a part is live in the whole. Each word is looked for at most once a call.
+    """
     gate = _gate((code,))
-    candidates: set[int] = set(gate.needless)
-    for word, indices in gate.by_first_word.items():
-        if word in low:
-            candidates.update(indices)
-    return [i for i in sorted(candidates) if all(_has_any(need, low) for need in gate.needs[i][1:])]
+    found: dict[str, bool] = {}
+    skip = 0  # how many of a candidate's needs are known to be met
+    if within is None:
+        candidates: set[int] = set(gate.needless)
+        for word, indices in gate.by_first_word.items():
+            if word in low:
+                found[word] = True
+                candidates.update(indices)
+            else:
+                found[word] = False
+        within = sorted(candidates)
+        skip = 1
+    out: list[int] = []
+    for i in within:
+        for need in gate.needs[i][skip:]:
+            for word in need:
+                hit = found.get(word)
+                if hit is None:
+                    hit = found[word] = word in low
+                if hit:
+                    break
+            else:
+                break  # no word of this need occurs
+        else:
+            out.append(i)
+    return out
 
 
 def _live_rules(code: str, low: str) -> dict[str, tuple[TopicRule, ...]]:
@@ -312,8 +329,17 @@ def _live_rules(code: str, low: str) -> dict[str, tuple[TopicRule, ...]]:
     return {topic: tuple(found) for topic, found in out.items()}
 
 
+def _live_list(code: str, low: str, within: list[int]) -> list[TopicRule]:
+    """The rules of a language that may fire on `low`, a part of a text whose live rules are `within`."""
+    rules = _gate((code,)).rules
+    return [rules[i] for i in _live_indices(code, low, within)] if within else []
+
+
 def _has_any(words: Iterable[str], low: str) -> bool:
-    return any(word in low for word in words)
+    for word in words:  # noqa: SIM110 (a plain loop: any() over a generator costs more on hot paths)
+        if word in low:
+            return True
+    return False
 
 
 @functools.cache
