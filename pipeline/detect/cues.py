@@ -34,12 +34,16 @@ class Tokens:
 
 def tokenize(text: str) -> Tokens:
     """Split `text` into tokens: words (with inner apostrophes, hyphens, dots), initialisms, punctuation."""
-    spans = [m.span() for m in TOKEN.finditer(text)]
-    if not spans:
+    found = list(TOKEN.finditer(text))
+    if not found:
         return Tokens((), (), (), ())
-    starts, ends = zip(*spans, strict=True)
-    words = tuple(text[s:e] for s, e in spans)
-    return Tokens(starts, ends, words, tuple(w.lower() for w in words))
+    words = tuple(map(re.Match.group, found))
+    return Tokens(
+        tuple(map(re.Match.start, found)),
+        tuple(map(re.Match.end, found)),
+        words,
+        tuple(map(str.lower, words)),
+    )
 
 
 @dataclass(frozen=True)
@@ -57,23 +61,23 @@ class CueHit:
 
 
 def _phrase_at(tokens: Tokens, i: int, phrase: tuple[str, ...], stop: int) -> bool:
-    if i + len(phrase) > stop:
-        return False
-    return all(tokens.lower[i + k] == phrase[k] for k in range(len(phrase)))
+    end = i + len(phrase)
+    return end <= stop and tokens.lower[i:end] == phrase
 
 
 def find_cues(tokens: Tokens, first: int, last: int, lexicon: CueLexicon, quoted: bytearray) -> list[CueHit]:
     """Cues among tokens [first, last), skipping tokens inside quotations (`quoted[char] == 1`)."""
     hits: list[CueHit] = []
-    according_first = {p[0] for p in lexicon.according_to}
+    openers = lexicon.openers
+    lower, starts = tokens.lower, tokens.starts
     i = first
     while i < last:
-        word = tokens.lower[i]
-        if quoted[tokens.starts[i]]:
-            i += 1
+        word = lower[i]
+        if word not in openers or quoted[starts[i]]:
+            i += 1  # no cue starts with this word, or it is quoted
             continue
         found: CueHit | None = None
-        if word in according_first:
+        if word in lexicon.according_first:
             for phrase in lexicon.according_to:
                 if _phrase_at(tokens, i, phrase, last):
                     found = CueHit(i, i + len(phrase), None, according_to=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -36,6 +36,13 @@ class CueLexicon:
     verbs: dict[str, tuple[CueVerb, ...]]  # first word of the form -> the forms that start with it
     according_to: tuple[tuple[str, ...], ...]  # phrases as word tuples
     adjuncts: tuple[tuple[str, ...], ...]
+    according_first: frozenset[str] = field(init=False)  # first words of the according-to phrases
+    openers: frozenset[str] = field(init=False)  # every word a cue can start with
+
+    def __post_init__(self) -> None:
+        according_first = frozenset(phrase[0] for phrase in self.according_to)
+        object.__setattr__(self, "according_first", according_first)
+        object.__setattr__(self, "openers", according_first | frozenset(self.verbs))
 
 
 @dataclass(frozen=True)

@@ -99,21 +99,22 @@ class Roster:
     def _scan(self) -> None:
         tokens = self.tokens
         n = len(tokens)
+        named = [
+            w[:1].isupper() and w[:1].isalpha() and low not in STOP_CAPS
+            for w, low in zip(tokens.words, tokens.lower, strict=True)
+        ]
+        named.append(False)  # a sentinel: named[n] is never a name word
         i = 0
         while i < n:
-            if not self._name_word(i):
-                i += 1
-                continue
+            try:
+                i = named.index(True, i, n)  # the next name word
+            except ValueError:
+                break
             j = i
             while j < n and (
-                self._name_word(j)
-                or (tokens.lower[j] in PARTICLES and j + 1 < n and self._name_word(j + 1) and j > i)
-                or (
-                    tokens.words[j] == "."
-                    and len(tokens.words[j - 1]) == 1
-                    and j + 1 < n
-                    and self._name_word(j + 1)
-                )
+                named[j]
+                or (tokens.lower[j] in PARTICLES and named[j + 1] and j > i)
+                or (tokens.words[j] == "." and len(tokens.words[j - 1]) == 1 and named[j + 1])
             ):
                 j += 1
             if not self._alone_on_line(i, j) and self._add_run(i, j) and self._is_subject(i, j):
@@ -195,10 +196,6 @@ class Roster:
             found = counts.get(id(entity))
             if entity.gender is None and found is not None and found[0] != found[1]:
                 entity.gender = "m" if found[0] > found[1] else "f"
-
-    def _name_word(self, k: int) -> bool:
-        word = self.tokens.words[k]
-        return word[:1].isupper() and word[:1].isalpha() and self.tokens.lower[k] not in STOP_CAPS
 
     def _add_run(self, first: int, last: int) -> bool:
         """Record the name in the run [first, last); False when it holds none (a role alone, a body)."""
