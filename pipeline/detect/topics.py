@@ -235,13 +235,16 @@ def topical_paragraphs(
         return []
     anaphora = [lang.anaphora for lang in languages if lang.anaphora is not None]
     out = set(found)
+    tested: set[int] = set()  # paragraphs searched for an anaphora cue (once each, whatever reaches them)
     for i in found:
         reach = paragraphs[i][1] + BEFORE_CHARS
         k = i + 1
         while k < len(paragraphs) and paragraphs[k][0] <= reach:
-            s, e = paragraphs[k]
-            if k not in out and any(a.search(text, s, e) for a in anaphora):
-                out.add(k)
+            if k not in out and k not in tested:
+                tested.add(k)
+                s, e = paragraphs[k]
+                if any(a.search(text, s, e) for a in anaphora):
+                    out.add(k)
             k += 1
     return sorted(out)
 
