@@ -89,6 +89,7 @@ class LanguageRules:
     negatives: tuple[NegativeCue, ...]
     anaphora: re.Pattern[str] | None
     prefilter: tuple[str, ...]
+    anaphora_parts: tuple[re.Pattern[str], ...] = ()  # the anaphora patterns one by one (see _refers_back)
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def tag_topics(quote: str, *, sentence: str = "", before: str = "", language: st
     context = " ".join((quote, sentence, before[-BEFORE_CHARS:]))
     spans = list(_spans(quote, sentence, rules.factors))
     refers_back = bool(before) and any(
-        lang.anaphora is not None and lang.anaphora.search(text)
+        _refers_back(lang, text, 0, len(text), text.lower() if _case_simple(text) else None)
         for lang in languages
         for text in (quote, sentence)
     )
@@ -233,7 +234,7 @@ def topical_paragraphs(
             found.append(i)
     if not found:
         return []
-    anaphora = [lang.anaphora for lang in languages if lang.anaphora is not None]
+    simple = _case_simple(text)
     out = set(found)
     tested: set[int] = set()  # paragraphs searched for an anaphora cue (once each, whatever reaches them)
     for i in found:
@@ -243,7 +244,8 @@ def topical_paragraphs(
             if k not in out and k not in tested:
                 tested.add(k)
                 s, e = paragraphs[k]
-                if any(a.search(text, s, e) for a in anaphora):
+                lowered = low[s:e] if simple else None
+                if any(_refers_back(lang, text, s, e, lowered) for lang in languages):
                     out.add(k)
             k += 1
     return sorted(out)
@@ -336,6 +338,60 @@ def _live_list(code: str, low: str, within: list[int]) -> list[TopicRule]:
     """The rules of a language that may fire on `low`, a part of a text whose live rules are `within`."""
     rules = _gate((code,)).rules
     return [rules[i] for i in _live_indices(code, low, within)] if within else []
+
+
+def _refers_back(lang: LanguageRules, text: str, start: int, end: int, low: str | None) -> bool:
+    """Whether an anaphora cue of `lang` occurs in text[start:end]: `lang.anaphora.search(text, start, end)`.
+
+    With `low` (that span lowercased, when `_case_simple`), each of the language's anaphora patterns is
+    searched only if the literal words it cannot match without all occur in `low`; the joined pattern
+    matches where one of them does.
+    """
+    if lang.anaphora is None:
+        return False
+    if low is None or not lang.anaphora_parts:
+        return lang.anaphora.search(text, start, end) is not None
+    for part, needs in zip(lang.anaphora_parts, _anaphora_needs(lang.code), strict=True):
+        if all(_has_any(need, low) for need in needs) and part.search(text, start, end) is not None:
+            return True
+    return False
+
+
+@functools.cache
+def _anaphora_needs(code: str) -> tuple[tuple[frozenset[str], ...], ...]:
+    """For each anaphora pattern of a language, the literal (ASCII) words it cannot match without."""
+    return tuple(
+        tuple(
+            need
+            for need in _strong_facts(_facts(_sre.parse(part.pattern, part.flags)))
+            if all(word.isascii() for word in need)
+        )
+        for part in load_topic_rules().languages[code].anaphora_parts
+    )
+
+
+def _case_simple(text: str) -> bool:
+    """Whether `text.lower()` mirrors case-insensitive matching on `text`, so that a literal word a
+    pattern needs (lowercase ASCII) can only match where it occurs in `text.lower()`: no character whose
+    lowercase is longer ("İ"), depends on context ("Σ"), or has an extra case-insensitive twin in `re`
+    ("ſ" matches "s", "ı" matches "i")."""
+    return text.isascii() or all(_case_simple_char(c) for c in set(text) if not c.isascii())
+
+
+@functools.cache
+def _case_simple_char(char: str) -> bool:
+    low = char.lower()
+    return len(low) == 1 and char != "Σ" and low not in _case_twins()
+
+
+@functools.cache
+def _case_twins() -> frozenset[str]:
+    """The characters `re` matches case-insensitively beyond simple lowercasing, and their twins."""
+    try:
+        from re._casefix import _EXTRA_CASES
+    except ImportError:  # another Python: every non-ASCII letter is treated as a possible twin
+        return frozenset(chr(c) for c in range(0x80, 0x30000) if chr(c).lower() != chr(c).upper())
+    return frozenset(chr(c) for key, values in _EXTRA_CASES.items() for c in (key, *values))
 
 
 def _has_any(words: Iterable[str], low: str) -> bool:
@@ -634,6 +690,17 @@ class _Reader:
         except re.error as e:
             raise self.fail(node, field, f"bad regular expression: {e}") from None
 
+    def regex_parts(self, node: yaml.Node) -> tuple[re.Pattern[str], ...]:
+        """The alternatives `regex` joins, each compiled alone (after `regex` accepted the whole); none
+        when the joined pattern has groups (a back-reference would change meaning) or a part fails alone."""
+        nodes = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        texts = [str(n.value) for n in nodes]
+        try:
+            parts = tuple(re.compile(f"(?:{p})", _FLAGS) for p in texts)
+        except re.error:
+            return ()
+        return () if any(part.groups for part in parts) else parts
+
     def read_file(self, root: yaml.Node | None) -> TopicRules:
         top = self.mapping(root, "(top)", {"threshold", "factors", "languages"})
         for key in ("threshold", "factors", "languages"):
@@ -675,6 +742,7 @@ class _Reader:
             else ()
         )
         anaphora = self.regex(parts["anaphora"], f"{field}.anaphora") if "anaphora" in parts else None
+        anaphora_parts = self.regex_parts(parts["anaphora"]) if anaphora is not None else ()
         rules: list[TopicRule] = []
         negatives: list[NegativeCue] = []
         names: set[str] = set()
@@ -705,6 +773,7 @@ class _Reader:
             negatives=tuple(negatives),
             anaphora=anaphora,
             prefilter=prefilter,
+            anaphora_parts=anaphora_parts,
         )
 
     def read_rule(self, topic: str, kind: str, node: yaml.Node, field: str) -> TopicRule:
