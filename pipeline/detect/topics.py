@@ -538,7 +538,7 @@ def _hit(
     """Every rule of `topic` among `live` (its rules that may fire) that fires on `text`, with its strength
     for where it fired."""
     # Blanking a negative cue only removes matches, so rules whose first pattern misses the raw text are out.
-    candidates = [r for r in live if r.pattern.search(text)]
+    candidates = [(r, m) for r in live if (m := r.pattern.search(text))]
     if not candidates:
         return
     low = text.lower()
@@ -549,16 +549,22 @@ def _hit(
     ]
     masked = _mask(text, negatives)
     starts: list[int] | None = None
-    for rule in candidates:
-        firsts = list(rule.pattern.finditer(masked))
-        if not firsts or (rule.context is not None and not rule.context.search(context)):
+    for rule, match in candidates:
+        first = match if masked is text else rule.pattern.search(masked)
+        if first is None or (rule.context is not None and not rule.context.search(context)):
             continue
         found: tuple[int, int] | None = None
         if rule.near is None:
-            found = firsts[0].span()
+            found = first.span()
         else:
             if starts is None:
                 starts = [m.start() for m in _WORD.finditer(masked)]
+            # every match of the first pattern: the first one, then the rest as finditer goes on
+            firsts = (
+                [first, *rule.pattern.finditer(masked, first.end())]
+                if first.end() > first.start()
+                else list(rule.pattern.finditer(masked))
+            )
             found = _near(firsts, list(rule.near.finditer(masked)), rule.window, starts)
         if found is None:
             continue
