@@ -154,7 +154,7 @@ class Resolver:
         low = bare.lower().replace("’", "'")
         head = self.tokens.lower[mention.last - 1]
         for person in self.lexicon.people:
-            if any(low.endswith(nominal) for nominal in person.nominals):
+            if low.endswith(person.nominals):  # any of them (str.endswith takes a tuple)
                 entity = self.roster.entity_for(person.name.split()[-1])
                 if entity is not None:
                     return Resolution(entity.name, bare, True), entity

@@ -8,6 +8,8 @@ speaker of an adjacent quotation. `according to X` frames work the same way.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 
 from pipeline.detect.cues import CueHit, Tokens
@@ -28,6 +30,7 @@ PERIOD_WORDS = frozenset(_PERIOD_WORDS_WORDS.split())
 _PREPOSITIONS_WORDS = """in at on during after following before from with to via of about over while
     when through by for under amid"""
 PREPOSITIONS = frozenset(_PREPOSITIONS_WORDS.split())
+QUOTE_MARKS = re.compile('["“”«»„]')
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,17 @@ class Sentence:
     paragraph: int
 
 
+@functools.cache
+def _by_first_word(phrases: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, ...], ...]] | None:
+    """The phrases grouped by their first word, each group in the given order (None if one is empty)."""
+    if not all(phrases):
+        return None
+    groups: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        groups.setdefault(phrase[0], []).append(phrase)
+    return {word: tuple(group) for word, group in groups.items()}
+
+
 class Framer:
     """Reads the frames of the cues of one article."""
 
@@ -62,6 +76,7 @@ class Framer:
         self.quote_at_close = {q.close: q for q in quotes if q.close is not None}
         self.quote_by_end = {q.end: q for q in quotes}
         self.quotes = quotes
+        self.adjuncts_by_first = _by_first_word(adjuncts)
 
     def before(self, sentence: Sentence, clause_start: int) -> Content | None:
         """Reported words ending just before the source-and-cue clause that starts at char `clause_start`."""
@@ -151,7 +166,7 @@ class Framer:
             ):
                 k += 2
                 continue
-            for phrase in self.adjuncts:
+            for phrase in self.adjuncts_by_first.get(low, ()) if self.adjuncts_by_first else self.adjuncts:
                 if tuple(tokens.lower[k : k + len(phrase)]) == phrase:
                     k += len(phrase)
                     break
@@ -180,9 +195,9 @@ class Framer:
         return j
 
     def _kind(self, start: int, end: int) -> str:
-        text = self.text
-        for i in range(start, min(end, start + 2000)):
-            if text[i] in '"“”«»„' and (i in self.quote_at_open or i in self.quote_at_close):
+        for m in QUOTE_MARKS.finditer(self.text, start, min(end, start + 2000)):
+            i = m.start()
+            if i in self.quote_at_open or i in self.quote_at_close:
                 return "mixed"
         return "indirect"
 
