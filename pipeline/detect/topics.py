@@ -48,6 +48,7 @@ _COMMON_WORDS = "the and for not one all any its his her are was has had but you
 _COMMON = frozenset(_COMMON_WORDS.split())
 _WORD_CHAR = re.compile(r"\w")
 _FLAGS = re.IGNORECASE
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,8 @@ def topical_paragraphs(
         return list(range(len(paragraphs)))
     codes = [lang.code for lang in _languages_for(load_topic_rules(), language)]
     languages = [load_topic_rules().languages[code] for code in codes]
-    live = {code: _live_indices(code, low) for code in codes}
+    scans = {code: _live_scan(code, low) for code in codes}
+    live = {code: scan[0] for code, scan in scans.items()}
     if not any(live.values()):
         return []
     words: set[str] = set()  # the first needs of the rules live in the whole text
@@ -222,14 +224,17 @@ def topical_paragraphs(
                 continue
             candidates.add(i)
             at = low.find(word, paragraphs[i][1])
+    # a word missing from the whole text is missing from each paragraph: keep only the others
+    reduced = [_present_needs(code, *scans[code]) for code in codes]
     found = []
     for i in sorted(candidates):
         s, e = paragraphs[i]
         part = low[s:e]
         if any(
             rule.pattern.search(text, s, e) and (rule.near is None or rule.near.search(text, s, e))
-            for code in codes
-            for rule in _live_list(code, part, live[code])
+            for rules in reduced
+            for rule, needs in rules
+            if _all_needs_in(needs, part)
         ):
             found.append(i)
     if not found:
@@ -296,6 +301,11 @@ def _live_indices(code: str, low: str, within: Iterable[int] | None = None) -> l
     With `within` (sorted indices live in a text that holds `low`), only those rules are tested: a rule
     live in a part is live in the whole. Each word is looked for at most once a call.
     """
+    return _live_scan(code, low, within)[0]
+
+
+def _live_scan(code: str, low: str, within: Iterable[int] | None = None) -> tuple[list[int], dict[str, bool]]:
+    """`_live_indices`, and whether each word it looked for occurs in `low`."""
     gate = _gate((code,))
     found: dict[str, bool] = {}
     skip = 0  # how many of a candidate's needs are known to be met
@@ -322,7 +332,7 @@ def _live_indices(code: str, low: str, within: Iterable[int] | None = None) -> l
                 break  # no word of this need occurs
         else:
             out.append(i)
-    return out
+    return out, found
 
 
 def _live_rules(code: str, low: str) -> dict[str, tuple[TopicRule, ...]]:
@@ -334,10 +344,27 @@ def _live_rules(code: str, low: str) -> dict[str, tuple[TopicRule, ...]]:
     return {topic: tuple(found) for topic, found in out.items()}
 
 
-def _live_list(code: str, low: str, within: list[int]) -> list[TopicRule]:
-    """The rules of a language that may fire on `low`, a part of a text whose live rules are `within`."""
-    rules = _gate((code,)).rules
-    return [rules[i] for i in _live_indices(code, low, within)] if within else []
+def _present_needs(
+    code: str, live: list[int], found: dict[str, bool]
+) -> list[tuple[TopicRule, tuple[tuple[str, ...], ...]]]:
+    """Each rule live in a text, with its needs cut to the words that may occur in it: a word `found`
+    missing from the text is missing from each part of it."""
+    gate = _gate((code,))
+    return [
+        (gate.rules[i], tuple(tuple([w for w in need if found.get(w, True)]) for need in gate.needs[i]))
+        for i in live
+    ]
+
+
+def _all_needs_in(needs: tuple[tuple[str, ...], ...], low: str) -> bool:
+    """Whether one word of each need occurs in `low`."""
+    for need in needs:
+        for word in need:
+            if word in low:
+                break
+        else:
+            return False
+    return True
 
 
 def _refers_back(lang: LanguageRules, text: str, start: int, end: int, low: str | None) -> bool:
@@ -375,7 +402,7 @@ def _case_simple(text: str) -> bool:
     pattern needs (lowercase ASCII) can only match where it occurs in `text.lower()`: no character whose
     lowercase is longer ("İ"), depends on context ("Σ"), or has an extra case-insensitive twin in `re`
     ("ſ" matches "s", "ı" matches "i")."""
-    return text.isascii() or all(_case_simple_char(c) for c in set(text) if not c.isascii())
+    return text.isascii() or all(_case_simple_char(c) for c in set(_NON_ASCII.findall(text)))
 
 
 @functools.cache
