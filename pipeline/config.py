@@ -25,6 +25,7 @@ import yaml
 
 from pipeline.errors import ConfigError
 from pipeline.records import FeedSource
+from pipeline.seedfile import compose, entries, line
 from pipeline.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)
@@ -100,40 +101,24 @@ def load_feeds(path: Path, *, base_url: str | None = None) -> list[FeedSource]:
 
 def parse_feeds(text: str, *, path: str) -> list[FeedSource]:
     """The feeds in a feed list's YAML `text`; `path` names the source in error messages."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ConfigError(
-            f"not valid YAML: {exc.problem or exc}", path=path, line=mark.line + 1 if mark else None
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", path=path) from None
+    root = compose(text, path=path)
     if root is None:
         raise ConfigError("the feed list is empty; expected a mapping with a `feeds` list", path=path)
-    top = _mapping(root, path=path, what="the file")
-    for key, (key_node, _) in top.items():
-        if key != "feeds":
-            raise ConfigError(
-                "unknown top-level key; the file holds only `feeds`",
-                path=path,
-                line=_line(key_node),
-                field=key,
-            )
+    top = entries(root, path=path, what="the file", allowed=("feeds",))
     if "feeds" not in top:
-        raise ConfigError("missing the `feeds` list", path=path, line=_line(root), field="feeds")
+        raise ConfigError("missing the `feeds` list", path=path, line=line(root), field="feeds")
     feeds_key, feeds_node = top["feeds"]
     if not isinstance(feeds_node, yaml.SequenceNode):
-        raise ConfigError("must be a list of feeds", path=path, line=_line(feeds_node), field="feeds")
+        raise ConfigError("must be a list of feeds", path=path, line=line(feeds_node), field="feeds")
     if not feeds_node.value:
-        raise ConfigError("the list holds no feeds", path=path, line=_line(feeds_key), field="feeds")
+        raise ConfigError("the list holds no feeds", path=path, line=line(feeds_key), field="feeds")
 
     feeds: list[FeedSource] = []
     names: dict[str, int] = {}
     urls: dict[str, int] = {}
     for node in feeds_node.value:
         feed = _parse_feed(node, path=path)
-        line = _line(node)
+        where = line(node)
         name_key = feed.name.casefold()
         if name_key in names:
             raise ConfigError(
@@ -150,46 +135,36 @@ def parse_feeds(text: str, *, path: str) -> list[FeedSource]:
                 line=_field_line(node, "url"),
                 field="url",
             )
-        names[name_key] = _field_line(node, "name") or line
-        urls[url_key] = _field_line(node, "url") or line
+        names[name_key] = _field_line(node, "name") or where
+        urls[url_key] = _field_line(node, "url") or where
         feeds.append(feed)
     logger.debug("loaded %d feeds from %s", len(feeds), path)
     return feeds
 
 
 def _parse_feed(node: yaml.Node, *, path: str) -> FeedSource:
-    entry = _mapping(node, path=path, what="a feed")
-    for key, (key_node, _) in entry.items():
-        if key not in FEED_FIELDS:
-            raise ConfigError(
-                f"unknown field (a feed has {', '.join(FEED_FIELDS)})",
-                path=path,
-                line=_line(key_node),
-                field=key,
-            )
+    entry = entries(node, path=path, what="a feed", allowed=FEED_FIELDS)
     values: dict[str, str] = {}
     for field in FEED_FIELDS:
         if field not in entry:
-            raise ConfigError("missing required field", path=path, line=_line(node), field=field)
+            raise ConfigError("missing required field", path=path, line=line(node), field=field)
         _, value_node = entry[field]
         if not isinstance(value_node, yaml.ScalarNode) or not str(value_node.value).strip():
-            raise ConfigError(
-                "must be a non-empty text value", path=path, line=_line(value_node), field=field
-            )
+            raise ConfigError("must be a non-empty text value", path=path, line=line(value_node), field=field)
         values[field] = str(value_node.value).strip()
 
     url = values["url"]
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
         raise ConfigError(
-            f"{url!r} is not an http or https URL", path=path, line=_line(entry["url"][1]), field="url"
+            f"{url!r} is not an http or https URL", path=path, line=line(entry["url"][1]), field="url"
         )
     language = values["language"].lower()
     if language not in ISO_639_1:
         raise ConfigError(
             f"{values['language']!r} is not an ISO 639-1 language code (e.g. en, ru, uk)",
             path=path,
-            line=_line(entry["language"][1]),
+            line=line(entry["language"][1]),
             field="language",
         )
     country = values["country"].upper()
@@ -197,7 +172,7 @@ def _parse_feed(node: yaml.Node, *, path: str) -> FeedSource:
         raise ConfigError(
             f"{values['country']!r} is not an ISO 3166-1 alpha-2 country code (e.g. GB, UA) or INT",
             path=path,
-            line=_line(entry["country"][1]),
+            line=line(entry["country"][1]),
             field="country",
         )
     return FeedSource(
@@ -205,26 +180,9 @@ def _parse_feed(node: yaml.Node, *, path: str) -> FeedSource:
     )
 
 
-def _mapping(node: yaml.Node, *, path: str, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
-    """A mapping node's entries by key text; rejects other nodes and repeated keys."""
-    if not isinstance(node, yaml.MappingNode):
-        raise ConfigError(f"{what} must be a mapping of fields", path=path, line=_line(node))
-    entries: dict[str, tuple[yaml.Node, yaml.Node]] = {}
-    for key_node, value_node in node.value:
-        key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
-        if key in entries:
-            raise ConfigError("field given twice", path=path, line=_line(key_node), field=key)
-        entries[key] = (key_node, value_node)
-    return entries
-
-
 def _field_line(node: yaml.Node, field: str) -> int | None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode) and key_node.value == field:
-                return _line(value_node)
+                return line(value_node)
     return None
-
-
-def _line(node: yaml.Node) -> int:
-    return int(node.start_mark.line) + 1

@@ -43,6 +43,7 @@ import yaml
 from pipeline.config import EXTRA_COUNTRIES, ISO_639_1, ISO_3166_1_ALPHA_2
 from pipeline.detect.topics import TOPICS
 from pipeline.errors import AlertError, ConfigError
+from pipeline.seedfile import compose, entries, line
 
 log = logging.getLogger(__name__)
 
@@ -141,20 +142,12 @@ def parse_alert_config(
 ) -> AlertConfig:
     """The rules in a rules file's YAML `text`; `path` names the source in error messages."""
     reader = _Reader(str(path), env, require_env)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ConfigError(
-            f"not valid YAML: {exc.problem or exc}", path=str(path), line=mark.line + 1 if mark else None
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", path=str(path)) from None
+    root = compose(text, path=str(path))
     if root is None:
         raise ConfigError("the file is empty; expected `rules:` and/or `health:`", path=str(path))
     top = reader.mapping(root, _TOP_FIELDS, what="the file")
     if "rules" not in top and "health" not in top:
-        raise ConfigError("holds neither `rules` nor `health`", path=str(path), line=_line(root))
+        raise ConfigError("holds neither `rules` nor `health`", path=str(path), line=line(root))
 
     max_attempts = DEFAULT_MAX_ATTEMPTS
     if "max_attempts" in top:
@@ -174,7 +167,7 @@ def parse_alert_config(
                     "name",
                     f"duplicate rule name {rule.name!r} (first on line {seen[rule.name.casefold()]})",
                 )
-            seen[rule.name.casefold()] = _line(node)
+            seen[rule.name.casefold()] = line(node)
             rules.append(rule)
     health = reader.health(top["health"]) if "health" in top else None
     log.debug("loaded %d alert rules from %s", len(rules), path)
@@ -189,20 +182,10 @@ class _Reader:
         self._constructor = yaml.constructor.SafeConstructor()
 
     def error(self, node: yaml.Node, field: str, message: str) -> ConfigError:
-        return ConfigError(message, path=self.path, line=_line(node), field=field)
+        return ConfigError(message, path=self.path, line=line(node), field=field)
 
     def mapping(self, node: yaml.Node, allowed: tuple[str, ...], *, what: str) -> dict[str, yaml.Node]:
-        if not isinstance(node, yaml.MappingNode):
-            raise ConfigError(f"{what} must be a mapping of fields", path=self.path, line=_line(node))
-        entries: dict[str, yaml.Node] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key not in allowed:
-                raise self.error(key_node, key, f"unknown field in {what} (allowed: {', '.join(allowed)})")
-            if key in entries:
-                raise self.error(key_node, key, "field given twice")
-            entries[key] = value_node
-        return entries
+        return {k: v for k, (_, v) in entries(node, path=self.path, what=what, allowed=allowed).items()}
 
     def text(self, node: yaml.Node, field: str) -> str:
         if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
@@ -248,7 +231,7 @@ class _Reader:
         missing = [n for n in names if not self.env.get(n)]
         if missing:
             raise AlertError(
-                f"{self.path}:{_line(node)}: rule {owner!r}: channel {template!r} needs the environment "
+                f"{self.path}:{line(node)}: rule {owner!r}: channel {template!r} needs the environment "
                 f"variable{'s' if len(missing) > 1 else ''} {', '.join(missing)}, which "
                 f"{'are' if len(missing) > 1 else 'is'} not set"
             )
@@ -326,7 +309,3 @@ class _Reader:
             if key in entries:
                 values[key] = self.boolean(entries[key], key)
         return HealthRule(**values)
-
-
-def _line(node: yaml.Node) -> int:
-    return int(node.start_mark.line) + 1
