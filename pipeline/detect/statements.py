@@ -87,13 +87,16 @@ def detect_statements(
     if not isinstance(text, str) or not text.strip():
         return []
     text = text[:MAX_TEXT]
+    paragraphs = split_paragraphs(text)
     only: list[int] | None = None
+    gate: topic_tagger.TopicalGate | None = None
     if topical_only:
-        only = topic_tagger.topical_paragraphs(text, split_paragraphs(text), language=language)
-        if not only:
+        gate = topic_tagger.topical_gate(text, paragraphs, language=language)
+        if not gate.paragraphs:
             return []
+        only = list(gate.paragraphs)
     try:
-        found = _Detector(text, language, title).run(only)
+        found = _Detector(text, language, title, paragraphs, gate).run(only)
     except ConfigError:
         raise  # a broken seed file is a per-run failure, named by file and line
     except Exception:  # a bug in a rule must not stop a pipeline run; it is logged with the text's size
@@ -105,12 +108,20 @@ def detect_statements(
 
 
 class _Detector:
-    def __init__(self, text: str, language: str | None, title: str | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        language: str | None,
+        title: str | None = None,
+        paragraphs: list[tuple[int, int]] | None = None,
+        gate: topic_tagger.TopicalGate | None = None,
+    ) -> None:
         self.text = text
         self.language = language
+        self.gate = gate  # the topic gate's findings on this text, for tagging (topical path)
         self.cues = load_cues()
         self.lexicon = load_speakers()
-        self.paragraphs = split_paragraphs(text)
+        self.paragraphs = split_paragraphs(text) if paragraphs is None else paragraphs
         self.quotes = find_quotes(text, self.paragraphs)
         self.tokens: Tokens = tokenize(text)
         self.quoted = bytearray(len(text) + 1)
@@ -407,6 +418,7 @@ class _Detector:
                 sentence=text[context_start:context_end],
                 before=before,
                 language=self.language,
+                gate=self.gate,
             ).topics
         score = KIND_SCORE.get(c.kind, 0.7)
         if d.follows is not None:

@@ -104,6 +104,17 @@ class TopicRules:
 
 
 @dataclass(frozen=True)
+class TopicalGate:
+    """What the paragraph gate learnt about one text (see `topical_gate`)."""
+
+    paragraphs: tuple[int, ...]  # the paragraphs that may hold a topical statement
+    # for each language code, the rules a quote and a sentence taken from this text can bring into play
+    # (the rules live in the whole text and those a word spanning the join of the two could make live);
+    # None when casefolding the text differs from lowercasing it
+    live: Mapping[str, tuple[int, ...]] | None = None
+
+
+@dataclass(frozen=True)
 class _Hit:
     rule: TopicRule
     where: str
@@ -114,12 +125,21 @@ class _Hit:
 # --- Public API -------------------------------------------------------------------------------------
 
 
-def tag_topics(quote: str, *, sentence: str = "", before: str = "", language: str | None = None) -> TopicTag:
+def tag_topics(
+    quote: str,
+    *,
+    sentence: str = "",
+    before: str = "",
+    language: str | None = None,
+    gate: TopicalGate | None = None,
+) -> TopicTag:
     """Topics of a statement from its quote, the sentence(s) holding it, and the text just before it.
 
     Matches inside the quote count fully; matches elsewhere in the sentence count less: a topic-setting
     preamble before the quote ("On Ukraine's accession to NATO, he said ...") more than what follows it (the
     cue, often a reporter's own clause). `before` is read only when the quote refers back ("uphold this").
+    `gate`, from `topical_gate` on a text that holds both `quote` and `sentence`, spares testing the rules
+    that cannot be live in them (the result is the same).
     """
     rules = load_topic_rules()
     # A language's rules can fire only where one of its prefilter stems occurs (see may_be_topical).
@@ -129,7 +149,11 @@ def tag_topics(quote: str, *, sentence: str = "", before: str = "", language: st
         return TopicTag(topics=(), score=0.0)
     low = folded if len(folded) == len(quote) + len(sentence) + 1 else f"{quote} {sentence}".lower()
     # only the rules whose literal needs are all in the text are searched at all
-    live = [(lang, _live_rules(lang.code, low)) for lang in languages]
+    scope = gate.live if gate is not None else None
+    live = [
+        (lang, _live_rules(lang.code, low, scope.get(lang.code) if scope is not None else None))
+        for lang in languages
+    ]
     context = " ".join((quote, sentence, before[-BEFORE_CHARS:]))
     spans = list(_spans(quote, sentence, rules.factors))
     refers_back = bool(before) and any(
@@ -184,7 +208,14 @@ def may_be_topical(text: str, *, language: str | None = None) -> bool:
 def topical_paragraphs(
     text: str, paragraphs: list[tuple[int, int]], *, language: str | None = None
 ) -> list[int]:
-    """Indices of the paragraphs that may hold a topical statement, for the stored-statement path.
+    """Indices of the paragraphs that may hold a topical statement, for the stored-statement path (see
+    `topical_gate`)."""
+    return list(topical_gate(text, paragraphs, language=language).paragraphs)
+
+
+def topical_gate(text: str, paragraphs: list[tuple[int, int]], *, language: str | None = None) -> TopicalGate:
+    """The paragraphs that may hold a topical statement, for the stored-statement path, and the rules that
+    statements inside `text` can bring into play (for `tag_topics`).
 
     Sound like `may_be_topical` but much tighter: a rule can fire only where the literal words its
     patterns cannot match without occur (both patterns of a `near` rule), so a paragraph qualifies when
@@ -194,16 +225,16 @@ def topical_paragraphs(
     only in a paragraph that holds all its words.
     """
     if not text:
-        return []
+        return TopicalGate(())
     low = text.lower()
     if len(low) != len(text):  # a rare letter changes length when lowered: keep every paragraph
-        return list(range(len(paragraphs)))
+        return TopicalGate(tuple(range(len(paragraphs))))
     codes = [lang.code for lang in _languages_for(load_topic_rules(), language)]
     languages = [load_topic_rules().languages[code] for code in codes]
     scans = {code: _live_scan(code, low) for code in codes}
     live = {code: scan[0] for code, scan in scans.items()}
     if not any(live.values()):
-        return []
+        return TopicalGate(())
     words: set[str] = set()  # the first needs of the rules live in the whole text
     anywhere = False  # a live rule that needs no word may fire in any paragraph
     for code, indices in live.items():
@@ -238,7 +269,7 @@ def topical_paragraphs(
         ):
             found.append(i)
     if not found:
-        return []
+        return TopicalGate(())
     simple = _case_simple(text)
     out = set(found)
     tested: set[int] = set()  # paragraphs searched for an anaphora cue (once each, whatever reaches them)
@@ -253,7 +284,13 @@ def topical_paragraphs(
                 if any(_refers_back(lang, text, s, e, lowered) for lang in languages):
                     out.add(k)
             k += 1
-    return sorted(out)
+    # Casefolding is per character, so when it agrees with lowercasing here, a quote or sentence of this
+    # text casefolds to a part of `low`: a word it holds is in `low`, unless it spans the space that
+    # tag_topics puts between the two.
+    scope = None
+    if text.casefold() == low:
+        scope = {code: tuple(sorted({*live[code], *_spanning_rules(code)})) for code in codes}
+    return TopicalGate(tuple(sorted(out)), scope)
 
 
 @dataclass(frozen=True)
@@ -335,11 +372,17 @@ def _live_scan(code: str, low: str, within: Iterable[int] | None = None) -> tupl
     return out, found
 
 
-def _live_rules(code: str, low: str) -> dict[str, tuple[TopicRule, ...]]:
+@functools.cache
+def _spanning_rules(code: str) -> tuple[int, ...]:
+    """Indices of the rules with a needed word that holds a space (it may span two joined texts)."""
+    return tuple(i for i, needs in enumerate(_gate((code,)).needs) if any(" " in w for n in needs for w in n))
+
+
+def _live_rules(code: str, low: str, within: Iterable[int] | None = None) -> dict[str, tuple[TopicRule, ...]]:
     """For each topic, the rules of a language that may fire on `low` (see `_live_indices`)."""
     rules = _gate((code,)).rules
     out: dict[str, list[TopicRule]] = {topic: [] for topic in TOPICS}
-    for i in _live_indices(code, low):
+    for i in _live_indices(code, low, within):
         out[rules[i].topic].append(rules[i])
     return {topic: tuple(found) for topic, found in out.items()}
 
