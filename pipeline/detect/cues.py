@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from pipeline.detect.lexicon import CueLexicon, CueVerb
 
-TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+(?:[’'\-.][^\W_]+)*|\S")
+# possessive repeats: a word run is never given back (what follows it cannot start with a word character)
+TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]++(?:[’'\-.][^\W_]++)*+|\S")
 
 _BE_FORMS_WORDS = "is are was were be been being am"
 BE_FORMS = frozenset(_BE_FORMS_WORDS.split())

@@ -11,6 +11,8 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import itemgetter
 
 from pipeline.detect.cues import Tokens, tokenize
 from pipeline.detect.lexicon import SpeakerLexicon
@@ -99,10 +101,10 @@ class Roster:
     def _scan(self) -> None:
         tokens = self.tokens
         n = len(tokens)
-        named = [
-            w[:1].isupper() and w[:1].isalpha() and low not in STOP_CAPS
-            for w, low in zip(tokens.words, tokens.lower, strict=True)
-        ]
+        # a name word: capitalised, a letter first, not a stop word (tokens are never empty)
+        named = list(map(str.isupper, map(itemgetter(0), tokens.words)))
+        for k in compress(range(n), named):
+            named[k] = tokens.words[k][0].isalpha() and tokens.lower[k] not in STOP_CAPS
         named.append(False)  # a sentinel: named[n] is never a name word
         i = 0
         while i < n:

@@ -112,6 +112,7 @@ class TopicalGate:
     # (the rules live in the whole text and those a word spanning the join of the two could make live);
     # None when casefolding the text differs from lowercasing it
     live: Mapping[str, tuple[int, ...]] | None = None
+    simple: bool = False  # whether the text is `_case_simple` (then so is each part of it)
 
 
 @dataclass(frozen=True)
@@ -156,11 +157,15 @@ def tag_topics(
     ]
     context = " ".join((quote, sentence, before[-BEFORE_CHARS:]))
     spans = list(_spans(quote, sentence, rules.factors))
-    refers_back = bool(before) and any(
-        _refers_back(lang, text, 0, len(text), text.lower() if _case_simple(text) else None)
-        for lang in languages
-        for text in (quote, sentence)
-    )
+    refers_back = False
+    if before:
+        simple = gate.simple if gate is not None else _case_simple(quote) and _case_simple(sentence)
+        lowered = [(text, text.lower() if simple else None) for text in (quote, sentence)]
+        refers_back = any(
+            _refers_back(lang, text, 0, len(text), low_text)
+            for lang in languages
+            for text, low_text in lowered
+        )
     tail = before[-BEFORE_CHARS:] if refers_back else ""
     live_before = [(lang, _live_rules(lang.code, tail.lower())) for lang in languages] if tail else []
     topics: list[str] = []
@@ -290,7 +295,7 @@ def topical_gate(text: str, paragraphs: list[tuple[int, int]], *, language: str 
     scope = None
     if text.casefold() == low:
         scope = {code: tuple(sorted({*live[code], *_spanning_rules(code)})) for code in codes}
-    return TopicalGate(tuple(sorted(out)), scope)
+    return TopicalGate(tuple(sorted(out)), scope, simple)
 
 
 @dataclass(frozen=True)
@@ -422,17 +427,17 @@ def _refers_back(lang: LanguageRules, text: str, start: int, end: int, low: str 
     if low is None or not lang.anaphora_parts:
         return lang.anaphora.search(text, start, end) is not None
     for part, needs in zip(lang.anaphora_parts, _anaphora_needs(lang.code), strict=True):
-        if all(_has_any(need, low) for need in needs) and part.search(text, start, end) is not None:
+        if _all_needs_in(needs, low) and part.search(text, start, end) is not None:
             return True
     return False
 
 
 @functools.cache
-def _anaphora_needs(code: str) -> tuple[tuple[frozenset[str], ...], ...]:
+def _anaphora_needs(code: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
     """For each anaphora pattern of a language, the literal (ASCII) words it cannot match without."""
     return tuple(
         tuple(
-            need
+            tuple(need)
             for need in _strong_facts(_facts(_sre.parse(part.pattern, part.flags)))
             if all(word.isascii() for word in need)
         )
@@ -477,6 +482,17 @@ def _negative_needs(code: str) -> tuple[tuple[frozenset[str], ...], ...]:
     return tuple(
         tuple(_strong_facts(_facts(_sre.parse(n.pattern.pattern, n.pattern.flags))))
         for n in load_topic_rules().languages[code].negatives
+    )
+
+
+@functools.cache
+def _topic_negatives(code: str, topic: str) -> tuple[tuple[NegativeCue, tuple[tuple[str, ...], ...]], ...]:
+    """The negative cues of a language for one topic, each with the literal words it needs."""
+    negatives = load_topic_rules().languages[code].negatives
+    return tuple(
+        (n, tuple(tuple(need) for need in needs))
+        for n, needs in zip(negatives, _negative_needs(code), strict=True)
+        if n.topic == topic
     )
 
 
@@ -612,11 +628,7 @@ def _hit(
     if not candidates:
         return
     low = text.lower()
-    negatives = [
-        n
-        for n, needs in zip(lang.negatives, _negative_needs(lang.code), strict=True)
-        if n.topic == topic and all(_has_any(need, low) for need in needs)
-    ]
+    negatives = [n for n, needs in _topic_negatives(lang.code, topic) if _all_needs_in(needs, low)]
     masked = _mask(text, negatives)
     starts: list[int] | None = None
     for rule, match in candidates:
