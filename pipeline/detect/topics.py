@@ -157,9 +157,9 @@ def tag_topics(
     ]
     context = " ".join((quote, sentence, before[-BEFORE_CHARS:]))
     spans = list(_spans(quote, sentence, rules.factors))
+    simple = gate.simple if gate is not None else _case_simple(quote) and _case_simple(sentence)
     refers_back = False
     if before:
-        simple = gate.simple if gate is not None else _case_simple(quote) and _case_simple(sentence)
         lowered = [(text, text.lower() if simple else None) for text in (quote, sentence)]
         refers_back = any(
             _refers_back(lang, text, 0, len(text), low_text)
@@ -167,13 +167,14 @@ def tag_topics(
             for text, low_text in lowered
         )
     tail = before[-BEFORE_CHARS:] if refers_back else ""
+    tail_simple = bool(tail) and (gate.simple if gate is not None else _case_simple(tail))
     live_before = [(lang, _live_rules(lang.code, tail.lower())) for lang in languages] if tail else []
     topics: list[str] = []
     scores: list[float] = []
     evidence: list[str] = []
     for topic in TOPICS:
         hits = _best_hits(
-            _hit(lang, topic, rules_for[topic], text, quote_span, context, rules.factors)
+            _hit(lang, topic, rules_for[topic], text, quote_span, context, rules.factors, simple)
             for lang, rules_for in live
             if rules_for[topic]
             for text, quote_span in spans
@@ -181,7 +182,7 @@ def tag_topics(
         score = _combine(hits)
         if score < rules.threshold and refers_back:
             more = _best_hits(
-                _hit(lang, topic, rules_for[topic], tail, None, context, rules.factors, "before")
+                _hit(lang, topic, rules_for[topic], tail, None, context, rules.factors, tail_simple, "before")
                 for lang, rules_for in live_before
                 if rules_for[topic]
             )
@@ -486,14 +487,20 @@ def _negative_needs(code: str) -> tuple[tuple[frozenset[str], ...], ...]:
 
 
 @functools.cache
-def _topic_negatives(code: str, topic: str) -> tuple[tuple[NegativeCue, tuple[tuple[str, ...], ...]], ...]:
-    """The negative cues of a language for one topic, each with the literal words it needs."""
+def _topic_negatives(
+    code: str, topic: str
+) -> tuple[tuple[NegativeCue, tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]], ...]:
+    """The negative cues of a language for one topic, each with the literal words it needs that are worth
+    a test on any text (`_negative_needs`), and its other needs in ASCII, sound on a `_case_simple` one."""
     negatives = load_topic_rules().languages[code].negatives
-    return tuple(
-        (n, tuple(tuple(need) for need in needs))
-        for n, needs in zip(negatives, _negative_needs(code), strict=True)
-        if n.topic == topic
-    )
+    out = []
+    for n, needs in zip(negatives, _negative_needs(code), strict=True):
+        if n.topic != topic:
+            continue
+        facts = _facts(_sre.parse(n.pattern.pattern, n.pattern.flags))
+        more = [f for f in facts if f not in needs and all(w.isascii() for w in f)]
+        out.append((n, tuple(tuple(sorted(f)) for f in needs), tuple(tuple(sorted(f)) for f in more)))
+    return tuple(out)
 
 
 def _strong_facts(facts: list[frozenset[str]]) -> list[frozenset[str]]:
@@ -619,16 +626,22 @@ def _hit(
     quote_span: tuple[int, int] | None,
     context: str,
     factors: Mapping[str, float],
+    simple: bool,
     where: str | None = None,
 ) -> Iterator[_Hit]:
     """Every rule of `topic` among `live` (its rules that may fire) that fires on `text`, with its strength
-    for where it fired."""
+    for where it fired. `simple`: `text` is `_case_simple`, so a negative cue is tried only where all the
+    literal words it needs occur, short ones too."""
     # Blanking a negative cue only removes matches, so rules whose first pattern misses the raw text are out.
     candidates = [(r, m) for r in live if (m := r.pattern.search(text))]
     if not candidates:
         return
     low = text.lower()
-    negatives = [n for n, needs in _topic_negatives(lang.code, topic) if _all_needs_in(needs, low)]
+    negatives = [
+        n
+        for n, needs, more in _topic_negatives(lang.code, topic)
+        if _all_needs_in(needs, low) and (not simple or _all_needs_in(more, low))
+    ]
     masked = _mask(text, negatives)
     starts: list[int] | None = None
     for rule, match in candidates:
