@@ -109,9 +109,10 @@ class TopicalGate:
 
     paragraphs: tuple[int, ...]  # the paragraphs that may hold a topical statement
     # for each language code, the rules a quote and a sentence taken from this text can bring into play
-    # (the rules live in the whole text and those a word spanning the join of the two could make live);
-    # None when casefolding the text differs from lowercasing it
-    live: Mapping[str, tuple[int, ...]] | None = None
+    # (the rules live in the whole text and those a word spanning the join of the two could make live),
+    # in rule order, each with the words it needs that may occur in such a part; None when casefolding
+    # the text differs from lowercasing it
+    live: Mapping[str, tuple[tuple[TopicRule, tuple[tuple[str, ...], ...]], ...]] | None = None
     simple: bool = False  # whether the text is `_case_simple` (then so is each part of it)
 
 
@@ -152,7 +153,12 @@ def tag_topics(
     # only the rules whose literal needs are all in the text are searched at all
     scope = gate.live if gate is not None else None
     live = [
-        (lang, _live_rules(lang.code, low, scope.get(lang.code) if scope is not None else None))
+        (
+            lang,
+            _live_rules(lang.code, low)
+            if scope is None or lang.code not in scope
+            else _by_topic(rule for rule, needs in scope[lang.code] if _all_needs_in(needs, low)),
+        )
         for lang in languages
     ]
     context = " ".join((quote, sentence, before[-BEFORE_CHARS:]))
@@ -262,15 +268,15 @@ def topical_gate(text: str, paragraphs: list[tuple[int, int]], *, language: str 
             candidates.add(i)
             at = low.find(word, paragraphs[i][1])
     # a word missing from the whole text is missing from each paragraph: keep only the others
-    reduced = [_present_needs(code, *scans[code]) for code in codes]
+    reduced = {code: _present_needs(code, *scans[code]) for code in codes}
     found = []
     for i in sorted(candidates):
         s, e = paragraphs[i]
         part = low[s:e]
         if any(
             rule.pattern.search(text, s, e) and (rule.near is None or rule.near.search(text, s, e))
-            for rules in reduced
-            for rule, needs in rules
+            for rules in reduced.values()
+            for _, rule, needs in rules
             if _all_needs_in(needs, part)
         ):
             found.append(i)
@@ -295,7 +301,7 @@ def topical_gate(text: str, paragraphs: list[tuple[int, int]], *, language: str 
     # tag_topics puts between the two.
     scope = None
     if text.casefold() == low:
-        scope = {code: tuple(sorted({*live[code], *_spanning_rules(code)})) for code in codes}
+        scope = {code: _scope(code, reduced[code]) for code in codes}
     return TopicalGate(tuple(sorted(out)), scope, simple)
 
 
@@ -337,34 +343,26 @@ def _gate(codes: tuple[str, ...]) -> _Gate:
     )
 
 
-def _live_indices(code: str, low: str, within: Iterable[int] | None = None) -> list[int]:
+def _live_indices(code: str, low: str) -> list[int]:
     """Indices (in `_gate((code,)).rules`) of a language's rules whose literal needs all occur in `low`
-    (lowercased text): the only ones that can fire on it or on any part of it.
-
-    With `within` (sorted indices live in a text that holds `low`), only those rules are tested: a rule
-    live in a part is live in the whole. Each word is looked for at most once a call.
-    """
-    return _live_scan(code, low, within)[0]
+    (lowercased text): the only ones that can fire on it or on any part of it."""
+    return _live_scan(code, low)[0]
 
 
-def _live_scan(code: str, low: str, within: Iterable[int] | None = None) -> tuple[list[int], dict[str, bool]]:
-    """`_live_indices`, and whether each word it looked for occurs in `low`."""
+def _live_scan(code: str, low: str) -> tuple[list[int], dict[str, bool]]:
+    """`_live_indices`, and whether each word it looked for occurs in `low` (each looked for once)."""
     gate = _gate((code,))
     found: dict[str, bool] = {}
-    skip = 0  # how many of a candidate's needs are known to be met
-    if within is None:
-        candidates: set[int] = set(gate.needless)
-        for word, indices in gate.by_first_word.items():
-            if word in low:
-                found[word] = True
-                candidates.update(indices)
-            else:
-                found[word] = False
-        within = sorted(candidates)
-        skip = 1
+    candidates: set[int] = set(gate.needless)
+    for word, indices in gate.by_first_word.items():
+        if word in low:
+            found[word] = True
+            candidates.update(indices)
+        else:
+            found[word] = False
     out: list[int] = []
-    for i in within:
-        for need in gate.needs[i][skip:]:
+    for i in sorted(candidates):
+        for need in gate.needs[i][1:]:  # the first need is met: a word of it is in `low`
             for word in need:
                 hit = found.get(word)
                 if hit is None:
@@ -384,23 +382,41 @@ def _spanning_rules(code: str) -> tuple[int, ...]:
     return tuple(i for i, needs in enumerate(_gate((code,)).needs) if any(" " in w for n in needs for w in n))
 
 
-def _live_rules(code: str, low: str, within: Iterable[int] | None = None) -> dict[str, tuple[TopicRule, ...]]:
+def _scope(
+    code: str, reduced: list[tuple[int, TopicRule, tuple[tuple[str, ...], ...]]]
+) -> tuple[tuple[TopicRule, tuple[tuple[str, ...], ...]], ...]:
+    """`TopicalGate.live` for one language: the text's live rules with their cut needs, and the rules with
+    a word that may span a join, with all their needs."""
+    gate = _gate((code,))
+    spanning = set(_spanning_rules(code))
+    out = {i: (rule, needs) for i, rule, needs in reduced if i not in spanning}
+    for i in spanning:
+        out[i] = (gate.rules[i], tuple(tuple(need) for need in gate.needs[i]))
+    return tuple(out[i] for i in sorted(out))
+
+
+def _by_topic(rules: Iterable[TopicRule]) -> dict[str, tuple[TopicRule, ...]]:
+    """The rules grouped by topic (every topic present), each group in the given order."""
+    out: dict[str, list[TopicRule]] = {topic: [] for topic in TOPICS}
+    for rule in rules:
+        out[rule.topic].append(rule)
+    return {topic: tuple(found) for topic, found in out.items()}
+
+
+def _live_rules(code: str, low: str) -> dict[str, tuple[TopicRule, ...]]:
     """For each topic, the rules of a language that may fire on `low` (see `_live_indices`)."""
     rules = _gate((code,)).rules
-    out: dict[str, list[TopicRule]] = {topic: [] for topic in TOPICS}
-    for i in _live_indices(code, low, within):
-        out[rules[i].topic].append(rules[i])
-    return {topic: tuple(found) for topic, found in out.items()}
+    return _by_topic(rules[i] for i in _live_indices(code, low))
 
 
 def _present_needs(
     code: str, live: list[int], found: dict[str, bool]
-) -> list[tuple[TopicRule, tuple[tuple[str, ...], ...]]]:
-    """Each rule live in a text, with its needs cut to the words that may occur in it: a word `found`
-    missing from the text is missing from each part of it."""
+) -> list[tuple[int, TopicRule, tuple[tuple[str, ...], ...]]]:
+    """Each rule live in a text (index, rule), with its needs cut to the words that may occur in it: a
+    word `found` missing from the text is missing from each part of it."""
     gate = _gate((code,))
     return [
-        (gate.rules[i], tuple(tuple([w for w in need if found.get(w, True)]) for need in gate.needs[i]))
+        (i, gate.rules[i], tuple(tuple([w for w in need if found.get(w, True)]) for need in gate.needs[i]))
         for i in live
     ]
 
@@ -499,8 +515,13 @@ def _topic_negatives(
             continue
         facts = _facts(_sre.parse(n.pattern.pattern, n.pattern.flags))
         more = [f for f in facts if f not in needs and all(w.isascii() for w in f)]
-        out.append((n, tuple(tuple(sorted(f)) for f in needs), tuple(tuple(sorted(f)) for f in more)))
+        out.append((n, _fewest_first(needs), _fewest_first(more)))
     return tuple(out)
+
+
+def _fewest_first(needs: Iterable[frozenset[str]]) -> tuple[tuple[str, ...], ...]:
+    """Needs as word tuples, the one with fewest words first (a missing need is found with fewer tests)."""
+    return tuple(tuple(sorted(need)) for need in sorted(needs, key=lambda need: (len(need), sorted(need))))
 
 
 def _strong_facts(facts: list[frozenset[str]]) -> list[frozenset[str]]:
@@ -653,7 +674,7 @@ def _hit(
             found = first.span()
         else:
             if starts is None:
-                starts = [m.start() for m in _WORD.finditer(masked)]
+                starts = list(map(re.Match.start, _WORD.finditer(masked)))
             # every match of the first pattern: the first one, then the rest as finditer goes on
             firsts = (
                 [first, *rule.pattern.finditer(masked, first.end())]
