@@ -7,8 +7,11 @@ verbs of saying (single words and phrases like "pointed out") and the according-
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress, count
 
 from pipeline.detect.lexicon import CueLexicon, CueVerb
 
@@ -66,17 +69,33 @@ def _phrase_at(tokens: Tokens, i: int, phrase: tuple[str, ...], stop: int) -> bo
     return end <= stop and tokens.lower[i:end] == phrase
 
 
-def find_cues(tokens: Tokens, first: int, last: int, lexicon: CueLexicon, quoted: bytearray) -> list[CueHit]:
-    """Cues among tokens [first, last), skipping tokens inside quotations (`quoted[char] == 1`)."""
+def cue_openers(tokens: Tokens, lexicon: CueLexicon) -> list[int]:
+    """Indices of the tokens a cue may start with (its words), for `find_cues`."""
+    return list(compress(count(), map(lexicon.openers.__contains__, tokens.lower)))
+
+
+def find_cues(
+    tokens: Tokens,
+    first: int,
+    last: int,
+    lexicon: CueLexicon,
+    quoted: bytearray,
+    openers: Sequence[int] | None = None,
+) -> list[CueHit]:
+    """Cues among tokens [first, last), skipping tokens inside quotations (`quoted[char] == 1`).
+
+    `openers` (from `cue_openers` on the same tokens) spares looking at the words no cue starts with.
+    """
+    if openers is None:
+        openers = cue_openers(tokens, lexicon)
     hits: list[CueHit] = []
-    openers = lexicon.openers
     lower, starts = tokens.lower, tokens.starts
-    i = first
-    while i < last:
+    after = first  # a cue found ends here: the next starts at or after it
+    for k in range(bisect.bisect_left(openers, first), bisect.bisect_left(openers, last)):
+        i = openers[k]
+        if i < after or quoted[starts[i]]:
+            continue  # inside the last cue, or quoted
         word = lower[i]
-        if word not in openers or quoted[starts[i]]:
-            i += 1  # no cue starts with this word, or it is quoted
-            continue
         found: CueHit | None = None
         if word in lexicon.according_first:
             for phrase in lexicon.according_to:
@@ -95,9 +114,7 @@ def find_cues(tokens: Tokens, first: int, last: int, lexicon: CueLexicon, quoted
             found = None  # a capitalised word inside a sentence is a name ("the United States"), not a verb
         if found is not None:
             hits.append(found)
-            i = found.last
-        else:
-            i += 1
+            after = found.last
     return hits
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from pipeline.detect import topics as topic_tagger
 from pipeline.detect.coref import Resolution, Resolver
-from pipeline.detect.cues import CueHit, Tokens, find_cues, tokenize
+from pipeline.detect.cues import CueHit, Tokens, cue_openers, find_cues, tokenize
 from pipeline.detect.frames import CLOSING, DAY_WORDS, PREPOSITIONS, Content, Framer, Sentence
 from pipeline.detect.lexicon import load_cues, load_speakers
 from pipeline.detect.quotes import Quote, find_quotes
@@ -124,6 +124,7 @@ class _Detector:
         self.paragraphs = split_paragraphs(text) if paragraphs is None else paragraphs
         self.quotes = find_quotes(text, self.paragraphs)
         self.tokens: Tokens = tokenize(text)
+        self.cue_openers = cue_openers(self.tokens, self.cues)
         self.quoted = bytearray(len(text) + 1)
         for q in self.quotes:
             self.quoted[q.start : q.end] = b"\x01" * (q.end - q.start)
@@ -171,7 +172,7 @@ class _Detector:
 
     def _sentence(self, sentence: Sentence) -> list[_Draft]:
         out: list[_Draft] = []
-        hits = find_cues(self.tokens, sentence.first, sentence.last, self.cues, self.quoted)
+        hits = find_cues(self.tokens, sentence.first, sentence.last, self.cues, self.quoted, self.cue_openers)
         last_mention: Mention | None = None
         for hit in hits:
             drafts, mention = self._frame(sentence, hit, last_mention)
