@@ -269,12 +269,16 @@ def topical_gate(text: str, paragraphs: list[tuple[int, int]], *, language: str 
             at = low.find(word, paragraphs[i][1])
     # a word missing from the whole text is missing from each paragraph: keep only the others
     reduced = {code: _present_needs(code, *scans[code]) for code in codes}
+    simple = _case_simple(text)
     found = []
     for i in sorted(candidates):
         s, e = paragraphs[i]
         part = low[s:e]
         if any(
-            rule.pattern.search(text, s, e) and (rule.near is None or rule.near.search(text, s, e))
+            _may_match(rule.pattern, part, simple)
+            and (rule.near is None or _may_match(rule.near, part, simple))
+            and rule.pattern.search(text, s, e)
+            and (rule.near is None or rule.near.search(text, s, e))
             for rules in reduced.values()
             for _, rule, needs in rules
             if _all_needs_in(needs, part)
@@ -282,7 +286,6 @@ def topical_gate(text: str, paragraphs: list[tuple[int, int]], *, language: str 
             found.append(i)
     if not found:
         return TopicalGate(())
-    simple = _case_simple(text)
     out = set(found)
     tested: set[int] = set()  # paragraphs searched for an anaphora cue (once each, whatever reaches them)
     for i in found:
@@ -419,6 +422,19 @@ def _present_needs(
         (i, gate.rules[i], tuple(tuple([w for w in need if found.get(w, True)]) for need in gate.needs[i]))
         for i in live
     ]
+
+
+def _may_match(pattern: re.Pattern[str], low: str, simple: bool) -> bool:
+    """False only when `pattern` cannot match in the text whose lowercase is `low`: on a `_case_simple`
+    text, when a literal (ASCII) word every match holds is missing. True when not `simple`."""
+    return not simple or _all_needs_in(_pattern_needs(pattern), low)
+
+
+@functools.cache
+def _pattern_needs(pattern: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
+    """The literal words, lowercase ASCII, one of each set occurring in every match of `pattern`."""
+    facts = _facts(_sre.parse(pattern.pattern, pattern.flags))
+    return _fewest_first(f for f in facts if all(w.isascii() for w in f))
 
 
 def _all_needs_in(needs: tuple[tuple[str, ...], ...], low: str) -> bool:
@@ -654,10 +670,12 @@ def _hit(
     for where it fired. `simple`: `text` is `_case_simple`, so a negative cue is tried only where all the
     literal words it needs occur, short ones too."""
     # Blanking a negative cue only removes matches, so rules whose first pattern misses the raw text are out.
-    candidates = [(r, m) for r in live if (m := r.pattern.search(text))]
+    low = text.lower()
+    candidates = [
+        (r, m) for r in live if _may_match(r.pattern, low, simple) and (m := r.pattern.search(text))
+    ]
     if not candidates:
         return
-    low = text.lower()
     negatives = [
         n
         for n, needs, more in _topic_negatives(lang.code, topic)
