@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.detect.lexicon import find_seeds_dir, load_cues, load_speakers, parse_cues, parse_speakers
+from pipeline.config import seeds_dir
+from pipeline.detect.lexicon import load_cues, load_speakers, parse_cues, parse_speakers
 from pipeline.errors import ConfigError
 
 GOOD_CUES = """\
@@ -22,7 +23,7 @@ frames:
 
 
 def test_repository_seeds_load() -> None:
-    assert find_seeds_dir().name == "seeds"
+    assert seeds_dir().name == "seeds"
     cues, speakers = load_cues(), load_speakers()
     assert any(v.lemma == "say" for v in cues.verbs["said"])
     assert ("по", "словам") in cues.according_to and ("за", "словами") in cues.according_to

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from pipeline import seedfile
+from pipeline.config import seeds_dir
 from pipeline.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -65,39 +67,20 @@ class SpeakerLexicon:
     genders: dict[str, str]  # lower-case first name -> "m" / "f"
 
 
-def find_seeds_dir() -> Path:
-    """The `seeds/` folder of a checkout, or the copy inside an installed wheel."""
-    here = Path(__file__).resolve()
-    checkout = here.parents[2] / "seeds"
-    if checkout.is_dir():
-        return checkout
-    return here.parents[1] / "_data" / "seeds"
-
-
 def _compose(path: Path) -> yaml.Node:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError(f"cannot read: {e.strerror}", path=str(path)) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise ConfigError(
-            f"not valid YAML: {e}", path=str(path), line=mark.line + 1 if mark else None
-        ) from None
+    node = seedfile.compose(text, path=str(path))
     if not isinstance(node, yaml.MappingNode):
         raise ConfigError("expected a mapping at the top", path=str(path), line=1)
     return node
 
 
-def _line(node: yaml.Node) -> int:
-    return int(node.start_mark.line) + 1
-
-
 def _mapping(node: yaml.Node, path: Path, field: str) -> dict[str, yaml.Node]:
     if not isinstance(node, yaml.MappingNode):
-        raise ConfigError("expected a mapping", path=str(path), line=_line(node), field=field)
+        raise ConfigError("expected a mapping", path=str(path), line=seedfile.line(node), field=field)
     out: dict[str, yaml.Node] = {}
     for key, value in node.value:
         out[str(key.value)] = value
@@ -106,13 +89,15 @@ def _mapping(node: yaml.Node, path: Path, field: str) -> dict[str, yaml.Node]:
 
 def _sequence(node: yaml.Node, path: Path, field: str) -> list[yaml.Node]:
     if not isinstance(node, yaml.SequenceNode):
-        raise ConfigError("expected a list", path=str(path), line=_line(node), field=field)
+        raise ConfigError("expected a list", path=str(path), line=seedfile.line(node), field=field)
     return list(node.value)
 
 
 def _string(node: yaml.Node, path: Path, field: str) -> str:
     if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
-        raise ConfigError("expected a non-empty string", path=str(path), line=_line(node), field=field)
+        raise ConfigError(
+            "expected a non-empty string", path=str(path), line=seedfile.line(node), field=field
+        )
     return str(node.value).strip()
 
 
@@ -122,7 +107,7 @@ def _strings(node: yaml.Node, path: Path, field: str) -> tuple[str, ...]:
 
 def _require(entry: dict[str, yaml.Node], key: str, parent: yaml.Node, path: Path, field: str) -> yaml.Node:
     if key not in entry:
-        raise ConfigError(f"missing {key!r}", path=str(path), line=_line(parent), field=field)
+        raise ConfigError(f"missing {key!r}", path=str(path), line=seedfile.line(parent), field=field)
     return entry[key]
 
 
@@ -142,7 +127,7 @@ def parse_cues(path: Path) -> CueLexicon:
                 raise ConfigError(
                     f"must be one of {STRENGTHS}, not {strength!r}",
                     path=str(path),
-                    line=_line(entry["strength"]),
+                    line=seedfile.line(entry["strength"]),
                     field=field + ".strength",
                 )
             for form in _strings(_require(entry, "forms", item, path, field), path, field + ".forms"):
@@ -178,7 +163,7 @@ def parse_speakers(path: Path) -> SpeakerLexicon:
                 raise ConfigError(
                     f"must be one of {GENDERS}",
                     path=str(path),
-                    line=_line(entry["gender"]),
+                    line=seedfile.line(entry["gender"]),
                     field=field + ".gender",
                 )
         person = Person(
@@ -207,7 +192,7 @@ def parse_speakers(path: Path) -> SpeakerLexicon:
     for gender, items in names.items():
         if gender not in GENDERS:
             raise ConfigError(
-                f"must be one of {GENDERS}", path=str(path), line=_line(items), field="first_names"
+                f"must be one of {GENDERS}", path=str(path), line=seedfile.line(items), field="first_names"
             )
         for name in _strings(items, path, f"first_names.{gender}"):
             genders[name.lower()] = gender
@@ -224,7 +209,7 @@ def parse_speakers(path: Path) -> SpeakerLexicon:
 @functools.cache
 def load_cues() -> CueLexicon:
     """The cue lexicon from `seeds/cues.yaml` (parsed once per process)."""
-    path = find_seeds_dir() / "cues.yaml"
+    path = seeds_dir() / "cues.yaml"
     log.debug("loading cue lexicon from %s", path)
     return parse_cues(path)
 
@@ -232,6 +217,6 @@ def load_cues() -> CueLexicon:
 @functools.cache
 def load_speakers() -> SpeakerLexicon:
     """The speaker lexicon from `seeds/speakers.yaml` (parsed once per process)."""
-    path = find_seeds_dir() / "speakers.yaml"
+    path = seeds_dir() / "speakers.yaml"
     log.debug("loading speaker lexicon from %s", path)
     return parse_speakers(path)

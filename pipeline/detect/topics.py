@@ -33,6 +33,8 @@ from typing import Any
 
 import yaml
 
+from pipeline import seedfile
+from pipeline.config import seeds_dir
 from pipeline.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -601,29 +603,15 @@ def _facts(items: Iterable[tuple[Any, Any]]) -> list[frozenset[str]]:
     return candidates
 
 
-def find_topics_file() -> Path:
-    """The topics file: `seeds/` of a checkout, else the copy shipped inside the package."""
-    here = Path(__file__).resolve()
-    for folder in (here.parents[2] / "seeds", here.parents[1] / "_data" / "seeds"):
-        if (folder / TOPICS_FILE).is_file():
-            return folder / TOPICS_FILE
-    raise ConfigError("topics file not found (looked in seeds/ and pipeline/_data/seeds/)", path=TOPICS_FILE)
-
-
 @functools.cache
 def load_topic_rules(path: Path | None = None) -> TopicRules:
-    """Parse and validate a topics file (default: `find_topics_file()`); cached, so parsed once a process."""
-    path = path or find_topics_file()
+    """Parse and validate a topics file (default: `seeds/topics.yaml`); cached, so parsed once a process."""
+    path = path or seeds_dir() / TOPICS_FILE
     try:
         source = path.read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError(f"cannot read: {e.strerror}", path=str(path)) from None
-    try:
-        root = yaml.compose(source)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ConfigError(f"not valid YAML: {getattr(e, 'problem', e)}", path=str(path), line=line) from None
+    root = seedfile.compose(source, path=str(path))
     rules = _Reader(str(path)).read_file(root)
     log.debug("loaded %d languages of topic rules from %s", len(rules.languages), path)
     return rules
@@ -778,7 +766,7 @@ class _Reader:
         self.path = path
 
     def fail(self, node: yaml.Node | None, field: str, message: str) -> ConfigError:
-        line = node.start_mark.line + 1 if node is not None else None
+        line = seedfile.line(node) if node is not None else None
         return ConfigError(message, path=self.path, line=line, field=field)
 
     def mapping(
