@@ -24,6 +24,7 @@ import shutil
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +34,7 @@ from pipeline.errors import FetchError, TerminalFetchError, TransientFetchError
 from pipeline.feeds import parse_feed
 from pipeline.http import HttpClient, HttpSettings
 from pipeline.process import ProcessedPage, process_page, stage_statements
-from pipeline.records import Article, FeedItem, FeedSource, stable_id
+from pipeline.records import Article, Extraction, FeedItem, FeedSource, stable_id
 from pipeline.settings import Settings
 from pipeline.stage import (
     Claims,
@@ -166,7 +167,14 @@ async def _fetch_article(
     args = (response.body, response.final_url, item.published, now)
     # Without a process pool (one Airflow fetch task: the tasks themselves run in parallel), a thread still
     # keeps this feed's other downloads going while a page is processed.
-    processed = await asyncio.get_running_loop().run_in_executor(pool, process_page, *args)
+    try:
+        processed = await asyncio.get_running_loop().run_in_executor(pool, process_page, *args)
+    except BrokenProcessPool as error:  # a worker died (out of memory, killed): try the page next run
+        log.warning("%s: extraction worker died (%s); will retry next run", item.link, error)
+        return None
+    except Exception as error:  # a bug met on this page: keep the page, record why, go on with the others
+        log.exception("%s: processing the page failed", item.link)
+        processed = ProcessedPage(Extraction(status="error", error=f"{type(error).__name__}: {error}"), ())
     extraction = processed.extraction
     url = extraction.canonical_url or canonicalize_url(response.final_url)
     article_id = stable_id(url)
