@@ -184,6 +184,8 @@ def subject_before(
     if first > j:
         return None
     words = tokens.lower[first : j + 1]
+    # a possessive determines the phrase: "Moldova's defence ministry said"
+    has_det = has_det or any(w.endswith(("'s", "’s")) for w in words[:-1])
     if not has_det and all(w in STOP_CAPS for w in words):
         return None
     if words[-1] in lexicon.not_speakers:
@@ -194,9 +196,14 @@ def subject_before(
         if (
             left is not None
             and left.kind in ("name", "nominal")
-            and is_capitalized(tokens.words[left.last - 1])
+            and (
+                is_capitalized(tokens.words[left.last - 1])
+                or tokens.lower[left.last - 1] in lexicon.role_nouns
+            )
         ):
-            return left  # "Tim Guest with the Health Authority says": the person, not the body
+            # "Tim Guest with the Health Authority says", "a senior diplomat from one allied capital said":
+            # the person, not the body or place
+            return left
     conj = first - 1
     while conj > floor and tokens.lower[conj] in ("other", "several", "fellow", "some", "many"):
         conj -= 1

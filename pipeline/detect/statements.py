@@ -25,7 +25,7 @@ from pipeline.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-DETECTOR_VERSION = "0.3.0"
+DETECTOR_VERSION = "0.4.0"
 MAX_TEXT = 2_000_000  # characters; longer input is cut (an article is far shorter)
 KIND_SCORE = {"direct": 0.9, "mixed": 0.85, "indirect": 0.75, "according_to": 0.8}
 
