@@ -188,22 +188,24 @@ def subject_before(
     has_det = has_det or any(w.endswith(("'s", "’s")) for w in words[:-1])
     if not has_det and all(w in STOP_CAPS for w in words):
         return None
-    if words[-1] in lexicon.not_speakers:
-        return None
     head = tokens.words[j]
+    not_source = words[-1] in lexicon.not_speakers
     if first - 1 > floor and tokens.lower[first - 1] in ("with", "at", "of", "from", "for") and depth < 2:
         left = subject_before(tokens, first - 1, floor, lexicon, depth + 1)
         if (
             left is not None
             and left.kind in ("name", "nominal")
             and (
-                is_capitalized(tokens.words[left.last - 1])
+                not_source
+                or is_capitalized(tokens.words[left.last - 1])
                 or tokens.lower[left.last - 1] in lexicon.role_nouns
             )
         ):
             # "Tim Guest with the Health Authority says", "a senior diplomat from one allied capital said":
             # the person, not the body or place
             return left
+    if not_source and tokens.lower[first - 1] not in ("with", "of"):
+        return None  # "the report said", "the summit promised" (but "sources familiar with the talks")
     conj = first - 1
     while conj > floor and tokens.lower[conj] in ("other", "several", "fellow", "some", "many"):
         conj -= 1

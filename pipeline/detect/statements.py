@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 
 DETECTOR_VERSION = "0.4.0"
 MAX_TEXT = 2_000_000  # characters; longer input is cut (an article is far shorter)
+# a clause they open tells when something happened: a promise made there is background ("years after the
+# minister promised that …"), not a statement the article reports
+TEMPORAL_SUBORDINATORS = frozenset({"after", "before", "since", "until", "when", "whenever", "once"})
+BACKGROUND_LEMMAS = frozenset({"promise", "pledge", "vow"})
 KIND_SCORE = {"direct": 0.9, "mixed": 0.85, "indirect": 0.75, "according_to": 0.8}
 
 
@@ -227,6 +231,14 @@ class _Detector:
             after_subject = mention is not None
         if mention is None:
             mention = subject_before(tokens, hit.first, sentence.first, self.lexicon)
+            if (
+                mention is not None
+                and mention.first > sentence.first
+                and tokens.lower[mention.first - 1] in TEMPORAL_SUBORDINATORS
+                and hit.verb is not None
+                and hit.verb.lemma in BACKGROUND_LEMMAS
+            ):
+                return [], None  # "years after the minister promised that …": background, not a statement
         if (
             mention is None
             and prev_tok >= sentence.first
