@@ -21,6 +21,7 @@ from pipeline.detect.speakers import (
     INDEFINITE,
     PRONOUNS,
     Mention,
+    same_stem,
     subject_at_start,
     subject_before,
 )
@@ -165,6 +166,10 @@ class Resolver:
         for entity in self.roster.people_before(mention.first)[:30]:
             if entity.role and head in entity.role.lower().split():
                 return Resolution(entity.name, bare, True), entity
+        if not head.isascii():
+            found = self._by_inflected_role(mention)
+            if found is not None:
+                return found
         if head in DOCUMENT_HEADS:
             return self._author(mention, words, bare), None
         if head in BODY_HEADS and first_word not in POSSESSIVES:
@@ -177,6 +182,20 @@ class Resolver:
         if people:
             return Resolution(people[0].name, bare, True), people[0]
         return Resolution(words, bare, True), None
+
+    def _by_inflected_role(self, mention: Mention) -> tuple[Resolution, Entity] | None:
+        """The person an article introduced with this role noun in any case ("пресс-секретарь президента
+        Аркадий Беломестнов" for a later "по словам пресс-секретаря"): a role word among the four words
+        before one of the last people named, most recent first."""
+        lower = self.tokens.lower
+        role = lower[mention.first]
+        mentions = self.roster.mentions
+        stop = bisect.bisect_left(mentions, mention.first, key=lambda m: m[0])
+        for pos, entity in reversed(mentions[max(0, stop - 20) : stop]):
+            for k in range(max(0, pos - 4), pos):
+                if same_stem(lower[k], role):
+                    return Resolution(entity.name, self._words(k, pos), True), entity
+        return None
 
     def _author(self, mention: Mention, words: str, bare: str) -> Resolution:
         """The source of a document ("the RCMP statement", "Acme's letter", "the response" after "Moscow

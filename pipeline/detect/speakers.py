@@ -96,6 +96,22 @@ def is_capitalized(word: str) -> bool:
     return word[:1].isupper()
 
 
+def same_stem(a: str, b: str) -> bool:
+    """Whether two lower-case words are forms of one inflected noun ("пресс-секретаря" / "пресс-секретарь",
+    "министра" / "министр"): they share all but the last three letters of the longer, and at least four."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n >= 4 and n >= max(len(a), len(b)) - 3
+
+
+def is_inflected_role(word: str, lexicon: SpeakerLexicon) -> bool:
+    """A non-English lower-case word that is a role noun in some grammatical case ("министра")."""
+    return not word.isascii() and word.islower() and any(same_stem(word, r) for r in lexicon.role_nouns)
+
+
 @dataclass(frozen=True)
 class Mention:
     """A source span at a cue: tokens [first, last)."""
@@ -325,6 +341,12 @@ def source_after(tokens: Tokens, first: int, last: int, lexicon: SpeakerLexicon)
     head = tokens.words[k - 1]
     if head[:1].isupper() and not _is_title(tokens.lower[k - 1], lexicon):
         kind = "name"
+    elif (
+        tokens.lower[first] in DETERMINERS
+        or head[:1].isupper()
+        or (k - first <= 3 and is_inflected_role(tokens.lower[first], lexicon))
+    ):
+        kind = "nominal"  # "по словам пресс-секретаря": a role, in the genitive
     else:
-        kind = "nominal" if tokens.lower[first] in DETERMINERS or head[:1].isupper() else "group"
+        kind = "group"
     return Mention(first, k, kind, first)
