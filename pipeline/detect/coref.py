@@ -172,7 +172,8 @@ class Resolver:
                 return found
         if head in DOCUMENT_HEADS:
             return self._author(mention, words, bare), None
-        if head in BODY_HEADS and first_word not in POSSESSIVES:
+        owned = self.tokens.words[mention.first].endswith(("'s", "’s"))
+        if head in BODY_HEADS and first_word not in POSSESSIVES and not owned:
             body = self._recent_body(mention.first, head)
             if body is not None:
                 return body, None
