@@ -9,8 +9,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.detect.segment import split_paragraphs
-from pipeline.detect.topics import TOPICS, load_topic_rules, may_be_topical, tag_topics, topical_paragraphs
+from pipeline.detect.quotes import find_quotes
+from pipeline.detect.segment import split_paragraphs, split_sentences
+from pipeline.detect.topics import (
+    TOPICS,
+    load_topic_rules,
+    may_be_topical,
+    tag_topics,
+    topical_gate,
+    topical_paragraphs,
+)
 from pipeline.errors import ConfigError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "topics"
@@ -219,3 +227,61 @@ def test_a_broken_file_names_file_line_and_field(
 def test_a_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_topic_rules(tmp_path / "nowhere.yaml")
+
+
+ODD_CASE = {
+    "long s": "Kyiv wants binding ſecurity guaranteeſ from its partners",
+    "dotless i": "Kyiv wants binding securıty guarantees from its partners",
+    "dotted capital I": "Kyiv wants binding securİty guarantees from its partners",
+    "capital sigma": "Kyiv, the ΣΥΝ party noted, wants binding security guarantees from its partners",
+}
+
+
+def plain_search(paragraph: str) -> bool:
+    """Whether some English rule fires on the paragraph by plain regex search (no shortcuts)."""
+    rules = load_topic_rules().languages["en"].rules
+    return any(r.pattern.search(paragraph) and (r.near is None or r.near.search(paragraph)) for r in rules)
+
+
+@pytest.mark.parametrize("letter", ODD_CASE, ids=list(ODD_CASE))
+def test_gate_and_tagger_agree_with_plain_search_on_odd_case_letters(letter: str) -> None:
+    # the shortcuts skip a search when a rule's words are missing from the lowercased text; ſ, ı, İ and Σ
+    # lowercase differently from how a case-insensitive pattern matches them
+    claim = ODD_CASE[letter]
+    text = (
+        "The ferry to the islands was cancelled again because of the storm.\n\n"
+        f"The minister said {claim}.\n\n"
+        "Fishermen said the harbour would stay closed until Thursday."
+    )
+    paragraphs = split_paragraphs(text)
+    expected = [i for i, (s, e) in enumerate(paragraphs) if plain_search(text[s:e])]
+    assert expected == [1]
+    assert set(expected) <= set(topical_paragraphs(text, paragraphs, language="en"))
+    gate = topical_gate(text, paragraphs, language="en")
+    sentence = f"The minister said {claim}."
+    for used in (None, gate):
+        assert tag_topics(claim, sentence=sentence, language="en", gate=used).topics == (
+            "security_guarantees",
+        )
+
+
+@pytest.mark.parametrize("name", ["article_en.txt", "article_ru.txt", "article_uk.txt"])
+def test_tagging_with_the_gate_equals_tagging_without_it(name: str) -> None:
+    text = (Path(__file__).parent / "fixtures" / "detect" / name).read_text(encoding="utf-8")
+    language = name[8:10]
+    paragraphs = split_paragraphs(text)
+    gate = topical_gate(text, paragraphs, language=language)
+    quotes = find_quotes(text, paragraphs)
+    compared = topical = 0
+    for ps, pe in paragraphs:
+        for ss, se in split_sentences(text, ps, pe, [q for q in quotes if q.open < pe and q.outer_end > ps]):
+            sentence = text[ss:se]
+            # the sentence's second half as the quote, the first half as its frame
+            quote = sentence[len(sentence) // 2 :].strip()
+            before = text[max(0, ss - 600) : ss]
+            plain = tag_topics(quote, sentence=sentence, before=before, language=language)
+            gated = tag_topics(quote, sentence=sentence, before=before, language=language, gate=gate)
+            assert gated == plain, sentence
+            compared += 1
+            topical += bool(plain.topics)
+    assert compared >= 3 and topical >= 1

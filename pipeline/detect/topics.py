@@ -147,8 +147,13 @@ def tag_topics(
     """
     rules = load_topic_rules()
     # A language's rules can fire only where one of its prefilter stems occurs (see may_be_topical).
+    # Where lowercasing does not mirror case-insensitive matching ("ı" matches "i", "İ" lowers to two
+    # characters), a word missing from the lowered text may still match: every rule is searched.
+    simple = gate.simple if gate is not None else _case_simple(quote) and _case_simple(sentence)
     folded = f"{quote} {sentence}".casefold()
-    languages = [lang for lang in _languages_for(rules, language) if _has_any(lang.prefilter, folded)]
+    languages = [
+        lang for lang in _languages_for(rules, language) if not simple or _has_any(lang.prefilter, folded)
+    ]
     if not languages:
         return TopicTag(topics=(), score=0.0)
     low = folded if len(folded) == len(quote) + len(sentence) + 1 else f"{quote} {sentence}".lower()
@@ -157,7 +162,9 @@ def tag_topics(
     live = [
         (
             lang,
-            _live_rules(lang.code, low)
+            _by_topic(_gate((lang.code,)).rules)
+            if not simple
+            else _live_rules(lang.code, low)
             if scope is None or lang.code not in scope
             else _by_topic(rule for rule, needs in scope[lang.code] if _all_needs_in(needs, low)),
         )
@@ -165,7 +172,6 @@ def tag_topics(
     ]
     context = " ".join((quote, sentence, before[-BEFORE_CHARS:]))
     spans = list(_spans(quote, sentence, rules.factors))
-    simple = gate.simple if gate is not None else _case_simple(quote) and _case_simple(sentence)
     refers_back = False
     if before:
         lowered = [(text, text.lower() if simple else None) for text in (quote, sentence)]
@@ -176,7 +182,17 @@ def tag_topics(
         )
     tail = before[-BEFORE_CHARS:] if refers_back else ""
     tail_simple = bool(tail) and (gate.simple if gate is not None else _case_simple(tail))
-    live_before = [(lang, _live_rules(lang.code, tail.lower())) for lang in languages] if tail else []
+    live_before = (
+        [
+            (
+                lang,
+                _live_rules(lang.code, tail.lower()) if tail_simple else _by_topic(_gate((lang.code,)).rules),
+            )
+            for lang in languages
+        ]
+        if tail
+        else []
+    )
     topics: list[str] = []
     scores: list[float] = []
     evidence: list[str] = []
@@ -241,7 +257,11 @@ def topical_gate(text: str, paragraphs: list[tuple[int, int]], *, language: str 
     if not text:
         return TopicalGate(())
     low = text.lower()
-    if len(low) != len(text):  # a rare letter changes length when lowered: keep every paragraph
+    simple = _case_simple(text)
+    if not simple:
+        # a letter that lowers to another length ("İ"), or that a case-insensitive pattern matches beyond
+        # its lowercase ("ſ" as "s", "ı" as "i"): a word missing from `low` may still match, so the word
+        # shortcuts below are unsound; keep every paragraph
         return TopicalGate(tuple(range(len(paragraphs))))
     codes = [lang.code for lang in _languages_for(load_topic_rules(), language)]
     languages = [load_topic_rules().languages[code] for code in codes]
@@ -271,7 +291,6 @@ def topical_gate(text: str, paragraphs: list[tuple[int, int]], *, language: str 
             at = low.find(word, paragraphs[i][1])
     # a word missing from the whole text is missing from each paragraph: keep only the others
     reduced = {code: _present_needs(code, *scans[code]) for code in codes}
-    simple = _case_simple(text)
     found = []
     for i in sorted(candidates):
         s, e = paragraphs[i]
