@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import bisect
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pipeline.detect import topics as topic_tagger
 from pipeline.detect.coref import Resolution, Resolver
 from pipeline.detect.cues import CueHit, Tokens, cue_openers, find_cues, tokenize
-from pipeline.detect.frames import CLOSING, DAY_WORDS, PREPOSITIONS, Content, Framer, Sentence
+from pipeline.detect.floating import CueOnly, Draft, dedupe_drafts, float_quotes
+from pipeline.detect.frames import CLOSING, DAY_WORDS, PREPOSITIONS, Framer, Sentence
 from pipeline.detect.lexicon import load_cues, load_speakers
-from pipeline.detect.quotes import Quote, find_quotes
+from pipeline.detect.quotes import find_quotes
 from pipeline.detect.roster import Roster
 from pipeline.detect.segment import split_paragraphs, split_sentences
 from pipeline.detect.speakers import (
@@ -67,18 +68,6 @@ class Statement:
             "topics": list(self.topics),
             "score": self.score,
         }
-
-
-@dataclass
-class _Draft:
-    content: Content
-    sentence: Sentence
-    mention: Mention | None
-    cue: CueHit | None
-    follows: _Draft | None = None  # a floating quote takes the speaker of this statement
-    resolution: Resolution | None = None
-    weak: bool = False
-    extra: list[int] = field(default_factory=list)
 
 
 def detect_statements(
@@ -139,14 +128,12 @@ class _Detector:
         starts = [bisect.bisect_left(self.tokens.starts, ps) for ps, _ in self.paragraphs]
         self.resolver = Resolver(text, self.tokens, self.roster, self.lexicon, starts)
         self.sentences: list[Sentence] = []
-        self.cue_only: list[tuple[Sentence, Mention, CueHit]] = []
-        self._cue_by_start: dict[int, tuple[Sentence, Mention, CueHit]] | None = None
-        self._cue_by_end: dict[int, tuple[Sentence, Mention, CueHit]] = {}
+        self.cue_only: list[CueOnly] = []
         self.taggable: set[int] | None = None  # on the topical path, the paragraphs a topic can come from
 
     def run(self, only: list[int] | None = None) -> list[Statement]:
         """The article's statements; with `only`, those near these paragraphs (the topical path)."""
-        drafts: list[_Draft] = []
+        drafts: list[Draft] = []
         chosen = self._around(only) if only is not None else None
         self.taggable = set(only) if only is not None else None
         for pi, (ps, pe) in enumerate(self.paragraphs):
@@ -160,8 +147,8 @@ class _Detector:
                 self.sentences.append(sentence)
                 drafts.extend(self._sentence(sentence))
         self.resolver.sentence_starts = [s.first for s in self.sentences]
-        drafts = self._dedupe(drafts)
-        drafts = self._float(drafts)
+        drafts = dedupe_drafts(drafts)
+        drafts = float_quotes(self.text, self.quotes, self.sentences, drafts, self.cue_only)
         return self._finish(drafts)
 
     def _around(self, only: list[int]) -> set[int]:
@@ -174,8 +161,8 @@ class _Detector:
                 chosen.update(range(q.first_paragraph, q.last_paragraph + 1))
         return chosen
 
-    def _sentence(self, sentence: Sentence) -> list[_Draft]:
-        out: list[_Draft] = []
+    def _sentence(self, sentence: Sentence) -> list[Draft]:
+        out: list[Draft] = []
         hits = find_cues(self.tokens, sentence.first, sentence.last, self.cues, self.quoted, self.cue_openers)
         last_mention: Mention | None = None
         for hit in hits:
@@ -210,14 +197,14 @@ class _Detector:
 
     def _frame(
         self, sentence: Sentence, hit: CueHit, previous: Mention | None
-    ) -> tuple[list[_Draft], Mention | None]:
+    ) -> tuple[list[Draft], Mention | None]:
         tokens = self.tokens
         if hit.according_to:
             source = source_after(tokens, hit.last, sentence.last, self.lexicon)
             if source is None:
                 return [], None
             content = self.framer.according(sentence, hit, source)
-            return ([_Draft(content, sentence, source, hit)] if content else []), source
+            return ([Draft(content, sentence, source, hit)] if content else []), source
         prev_tok = hit.first - 1
         inverted = prev_tok >= sentence.first and (
             tokens.words[prev_tok] in ",—–" or tokens.words[prev_tok][-1:] in CLOSING
@@ -270,7 +257,7 @@ class _Detector:
             after = None
         if after is not None and before is not None and after.kind != "direct":
             after = None
-        drafts = [_Draft(c, sentence, mention, hit, weak=weak) for c in (before, after) if c is not None]
+        drafts = [Draft(c, sentence, mention, hit, weak=weak) for c in (before, after) if c is not None]
         if not drafts and before is None and self._clause_only(sentence, clause_start, after_token):
             self.cue_only.append((sentence, mention, hit))
         return drafts, mention
@@ -311,77 +298,7 @@ class _Detector:
             self.quoted[self.tokens.starts[k]] for k in range(after_token, sentence.last)
         )
 
-    def _dedupe(self, drafts: list[_Draft]) -> list[_Draft]:
-        drafts.sort(key=lambda d: (d.content.start, -(d.content.end - d.content.start)))
-        kept: list[_Draft] = []
-        for d in drafts:
-            if kept and d.content.start < kept[-1].content.end:
-                prev = kept[-1]
-                shared = min(d.content.end, prev.content.end) - d.content.start
-                if shared * 2 > min(d.content.end - d.content.start, prev.content.end - prev.content.start):
-                    continue
-            kept.append(d)
-        return kept
-
-    def _float(self, drafts: list[_Draft]) -> list[_Draft]:
-        """Attribute the quotations no cue claimed: cue-only sentences first, then floating quotes."""
-        covered = bytearray(len(self.text) + 1)
-        for d in drafts:
-            covered[d.content.start : d.content.end] = b"\x01" * (d.content.end - d.content.start)
-        starts = {s.start: s for s in self.sentences}
-        free = [q for q in self.quotes if not covered[q.start] and q.open in starts and q.end - q.start >= 12]
-        added: list[_Draft] = []
-        for q in free:
-            sentence = starts[q.open]
-            claim = self._cue_only_for(q)
-            if claim is not None:
-                cue_sentence, mention, hit = claim
-                added.append(_Draft(Content(q.start, q.end, "direct", q), cue_sentence, mention, hit))
-        drafts = sorted(drafts + added, key=lambda d: d.content.start)
-        out: list[_Draft] = []
-        di = 0
-        for q in free:
-            if any(a.content.start == q.start for a in added):
-                continue
-            while di < len(drafts) and drafts[di].content.start < q.start:
-                out.append(drafts[di])
-                di += 1
-            sentence = starts[q.open]
-            prev = out[-1] if out else None
-            if prev is None or prev.content.end > q.open:
-                continue
-            if sentence.paragraph - prev.sentence.paragraph > 1:
-                continue
-            if prev.content.kind not in ("direct", "mixed") and sentence.paragraph == prev.sentence.paragraph:
-                pass
-            out.append(_Draft(Content(q.start, q.end, "direct", q), sentence, None, None, follows=prev))
-        out.extend(drafts[di:])
-        out.sort(key=lambda d: d.content.start)
-        return out
-
-    def _cue_only_for(self, quote: Quote) -> tuple[Sentence, Mention, CueHit] | None:
-        """A cue-only sentence right after the quotation (same or next paragraph), or one ending with a colon
-        just before it ("Stoltenberg said at the summit:")."""
-        if not self.cue_only:
-            return None
-        if self._cue_by_start is None:
-            self._cue_by_start = {c[0].start: c for c in self.cue_only}
-            self._cue_by_end = {c[0].end: c for c in self.cue_only}
-        text = self.text
-        after = quote.outer_end
-        while after < len(text) and after - quote.outer_end < 20 and text[after] in " \n\t.":
-            after += 1
-        found = self._cue_by_start.get(after)
-        if found is not None:
-            return found
-        before = quote.open
-        while before > 0 and quote.open - before < 20 and text[before - 1].isspace():
-            before -= 1
-        if before > 0 and text[before - 1] == ":":
-            return self._cue_by_end.get(before)
-        return None
-
-    def _finish(self, drafts: list[_Draft]) -> list[Statement]:
+    def _finish(self, drafts: list[Draft]) -> list[Statement]:
         out: list[Statement] = []
         for d in drafts:
             if d.follows is not None and d.follows.resolution is not None:
@@ -397,7 +314,7 @@ class _Detector:
     def tokens_at(self, char: int) -> int:
         return bisect.bisect_left(self.tokens.starts, char)
 
-    def _may_have_topics(self, d: _Draft) -> bool:
+    def _may_have_topics(self, d: Draft) -> bool:
         """On the topical path, only a statement in a paragraph the topic gate kept can have a topic (the
         gate keeps every paragraph a rule can fire in, and those that refer back to one); the neighbours
         read for speakers are not tagged."""
@@ -409,7 +326,7 @@ class _Detector:
             first, last = min(first, quote.first_paragraph), max(last, quote.last_paragraph)
         return any(k in self.taggable for k in range(first, last + 1))
 
-    def _statement(self, d: _Draft) -> Statement:
+    def _statement(self, d: Draft) -> Statement:
         text, tokens = self.text, self.tokens
         c = d.content
         resolution = d.resolution or Resolution(None, None, False)
