@@ -265,6 +265,26 @@ def test_gate_and_tagger_agree_with_plain_search_on_odd_case_letters(letter: str
         )
 
 
+# every word that names the topic (and every prefilter stem in it) holds an "i"
+TWIN_I = {
+    "plain": "Ukraine should be joining the alliance soon",
+    "dotless i": "Ukraıne should be joınıng the allıance soon",
+    "dotted capital I": "UKRAİNE SHOULD BE JOİNİNG THE ALLİANCE SOON",
+}
+
+
+@pytest.mark.parametrize("letter", TWIN_I, ids=list(TWIN_I))
+def test_the_prefilter_passes_what_the_tagger_tags_whatever_the_i(letter: str) -> None:
+    # "ı" casefolds to itself and "İ" to "i" plus a combining dot, yet a case-insensitive pattern
+    # matches both as "i": the pre-filter must not drop a text the tagger would tag
+    claim = TWIN_I[letter]
+    assert tag_topics(claim, language="en").topics == ("nato_expansion",)
+    assert may_be_topical(claim, language="en")
+    assert may_be_topical(f"The minister said: {claim}.")  # language unknown
+    # still a filter on such text: no stem, no pass
+    assert not may_be_topical("Wheat prıces rose İn May, the farmers said.", language="en")
+
+
 @pytest.mark.parametrize("name", ["article_en.txt", "article_ru.txt", "article_uk.txt"])
 def test_tagging_with_the_gate_equals_tagging_without_it(name: str) -> None:
     text = (Path(__file__).parent / "fixtures" / "detect" / name).read_text(encoding="utf-8")

@@ -218,6 +218,26 @@ def _case_twins() -> frozenset[str]:
     return frozenset(chr(c) for key, values in _EXTRA_CASES.items() for c in (key, *values))
 
 
+@functools.cache
+def _twin_table() -> dict[int, str] | None:
+    """A `str.translate` table for casefolded text: every character `re` matches case-insensitively beyond
+    casefolding mapped to one twin ("ı" to "i"), and the combining dot "İ" casefolds with dropped, so that
+    a stem folded the same way is missing only where no pattern needing it can match. None when this
+    Python has no table of such twins."""
+    try:
+        from re._casefix import _EXTRA_CASES
+    except ImportError:
+        return None
+    table = {0x0307: ""}  # COMBINING DOT ABOVE: "İ".casefold() == "i\u0307"
+    for key, values in _EXTRA_CASES.items():
+        folds = [chr(c).casefold() for c in (key, *values)]
+        canonical = min(folds)
+        for fold in folds:
+            if len(fold) == 1 and fold != canonical:
+                table[ord(fold)] = canonical
+    return table
+
+
 def _has_any(words: Iterable[str], low: str) -> bool:
     for word in words:  # noqa: SIM110 (a plain loop: any() over a generator costs more on hot paths)
         if word in low:

@@ -23,6 +23,7 @@ from pipeline.detect.topics.needs import (
     _may_match,
     _refers_back,
     _topic_negatives,
+    _twin_table,
 )
 from pipeline.detect.topics.rules import (
     BEFORE_CHARS,
@@ -155,8 +156,20 @@ def may_be_topical(text: str, *, language: str | None = None) -> bool:
     if not text:
         return False
     folded = text.casefold()
+    if _case_simple(text):
+        return any(
+            stem in folded for lang in _languages_for(load_topic_rules(), language) for stem in lang.prefilter
+        )
+    # "ı" matches "i" case-insensitively but casefolds to itself, "İ" casefolds to "i" and a combining
+    # dot: fold such twins alike in the text and the stems (and keep the text when that cannot be done)
+    table = _twin_table()
+    if table is None:
+        return True
+    twinned = folded.translate(table)
     return any(
-        stem in folded for lang in _languages_for(load_topic_rules(), language) for stem in lang.prefilter
+        stem.translate(table) in twinned
+        for lang in _languages_for(load_topic_rules(), language)
+        for stem in lang.prefilter
     )
 
 
