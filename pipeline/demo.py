@@ -32,6 +32,7 @@ def demo_dir() -> Path:
 class _DemoHandler(BaseHTTPRequestHandler):
     root: Path
     base: str
+    disable_nagle_algorithm = True  # headers and body go out in two writes; do not wait for a delayed ACK
 
     def do_GET(self) -> None:
         relative = unquote(urlsplit(self.path).path).lstrip("/")

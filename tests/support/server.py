@@ -264,6 +264,7 @@ def _is_fresh(request: RecordedRequest, etag: str | None, last_modified: str | N
 def _make_handler(server: FixtureServer) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall between a response's headers and body
         timeout = 30  # an idle keep-alive connection's thread gives up after this
 
         def do_GET(self) -> None:
