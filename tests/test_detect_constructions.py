@@ -120,3 +120,60 @@ def test_topical_path_skips_an_article_with_nothing_topical_but_all_finds_its_st
     )
     assert detect_statements(text, "en", topical_only=True) == []
     assert len(detect_statements(text, "en")) == 2
+
+
+DEMANDS = [
+    (
+        "Defence Minister Irakli Dolidze urged the allies on Monday to name a date for Georgia's NATO accession.",
+        "Irakli Dolidze",
+        "urged",
+        "name a date for Georgia's NATO accession",
+        ("nato_expansion",),
+    ),
+    (
+        "The Moldovan president called on Western governments to offer binding security guarantees.",
+        "The Moldovan president",
+        "called on",
+        "offer binding security guarantees",
+        ("security_guarantees",),
+    ),
+    (
+        "Senator Hale pressed the Pentagon to publish the full list of bases it plans to close.",
+        "Hale",
+        "pressed",
+        "publish the full list of bases it plans to close",
+        (),
+    ),
+    (
+        "The mayor asked residents to keep off the frozen river until the thaw.",
+        "The mayor",
+        "asked",
+        "keep off the frozen river until the thaw",
+        (),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", DEMANDS, ids=[c[2] for c in DEMANDS])
+def test_a_demand_reports_the_action_after_to(case: tuple[str, str, str, str, tuple[str, ...]]) -> None:
+    text, speaker, cue, action, topics = case
+    [statement] = detect_statements(text, "en")
+    assert (statement.quote, statement.cue, statement.kind, statement.topics) == (
+        action,
+        cue,
+        "indirect",
+        topics,
+    )
+    assert statement.speaker is not None and speaker in statement.speaker
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The envoy called on the prime minister at his residence in Riga.",
+        "The organisers asked the delegations to the closing dinner at the castle.",
+        "The committee pressed ahead with the vote despite the storm.",
+    ],
+)
+def test_a_visit_an_invitation_or_pressing_ahead_is_no_demand(text: str) -> None:
+    assert detect_statements(text, "en") == []

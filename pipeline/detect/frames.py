@@ -18,7 +18,14 @@ from pipeline.detect.speakers import PRONOUNS, Mention
 
 SEPARATORS = ",—–-"
 CLOSING = "\"”’'»«“"
-OBJECT_VERBS = frozenset({"tell", "ask", "warn", "urge", "assure", "remind", "inform", "accuse", "promise"})
+OBJECT_VERBS = frozenset(
+    {"tell", "ask", "warn", "urge", "assure", "remind", "inform", "accuse", "promise", "call on", "press"}
+)
+# verbs of demanding whose object is followed by the demanded action: "urged the allies to set a date"
+DEMAND_VERBS = frozenset({"urge", "ask", "call on", "press"})
+_NOT_VERBS_WORDS = "the a an his her their its our my your this that these those all some any no"
+_NOT_VERBS = frozenset(_NOT_VERBS_WORDS.split())
+_OBJECT_ENDS = frozenset({"that", "on", "in", "at", "to"})  # a word that ends the person told
 _OBJECT_PRONOUNS_WORDS = "him her them me us you it reporters journalists"
 OBJECT_PRONOUNS = frozenset(_OBJECT_PRONOUNS_WORDS.split())
 END_PUNCT = ".!?;:…"
@@ -106,7 +113,7 @@ class Framer:
         self, sentence: Sentence, token: int, hit: CueHit, has_subject_after: bool
     ) -> tuple[Content | None, bool]:
         """Reported words after the clause ending before `token`, and whether "that" or a colon led them."""
-        tokens, text = self.tokens, self.text
+        tokens = self.tokens
         k = token
         end_tok = sentence.last
         if k >= end_tok:
@@ -115,6 +122,10 @@ class Framer:
         if verb is not None and verb.lemma in OBJECT_VERBS and not has_subject_after:
             k = self._skip_object(k, end_tok)
         marked = False
+        if verb is not None and verb.lemma in DEMAND_VERBS and not has_subject_after:
+            action = self._demanded(sentence, token, k, end_tok)
+            if action is not None:
+                return action, True
         k = self.skip_adjuncts(k, end_tok)
         if k < end_tok and tokens.lower[k] in PREPOSITIONS:
             steps = 0
@@ -139,16 +150,41 @@ class Framer:
             k += 1
         if k >= end_tok:
             return None, marked
-        start = tokens.starts[k]
-        quote = self.quote_at_open.get(start)
+        quote = self.quote_at_open.get(tokens.starts[k])
         if quote is not None:
             return Content(quote.start, quote.end, "direct", quote), True
+        return self._rest(sentence, k, end_tok), marked
+
+    def _demanded(self, sentence: Sentence, token: int, k: int, end_tok: int) -> Content | None:
+        """The action a demand asks for, after its object (from `token`, skipped up to `k`) and "to":
+        "urged NATO allies on Friday to set a date", "asked voters to stay home" (None: no such clause)."""
+        tokens = self.tokens
+        if k == token and k + 1 < end_tok:
+            word = tokens.words[k]  # a bare plural object: "urged voters to"
+            if word.isalpha() and word.islower() and word not in _NOT_VERBS and tokens.lower[k + 1] == "to":
+                k += 1
+        if k == token:
+            return None
+        k = self.skip_adjuncts(k, end_tok)
+        return self._rest(sentence, k + 1, end_tok) if self._to_action(k, end_tok) else None
+
+    def _rest(self, sentence: Sentence, k: int, end_tok: int) -> Content | None:
+        """The reported words from token `k` to the end of the sentence (None when too short)."""
+        text = self.text
+        start = self.tokens.starts[k]
         end = sentence.end
         while end > start and (text[end - 1] in END_PUNCT or text[end - 1].isspace()):
             end -= 1
         if end - start < 12 or end_tok - k < 3:
-            return None, marked
-        return Content(start, end, self._kind(start, end), None), marked
+            return None
+        return Content(start, end, self._kind(start, end), None)
+
+    def _to_action(self, k: int, stop: int) -> bool:
+        """Whether tokens k, k+1 are "to" and a word that may be a verb ("to set", not "to the talks")."""
+        if k + 1 >= stop or self.tokens.lower[k] != "to":
+            return False
+        word = self.tokens.words[k + 1]
+        return word.isalpha() and word.islower() and word not in _NOT_VERBS and word not in PREPOSITIONS
 
     def skip_adjuncts(self, k: int, stop: int) -> int:
         """Skip time and manner adjuncts after a cue: "on Friday", "last week", "in a statement"."""
@@ -189,7 +225,7 @@ class Framer:
             j += 1
         if j == k:
             return k
-        if j < stop and tokens.words[j][:1].islower() and tokens.lower[j] not in ("that", "on", "in", "at"):
+        if j < stop and tokens.words[j][:1].islower() and tokens.lower[j] not in _OBJECT_ENDS:
             # "told the committee members that": one more common noun
             j += 1
         return j

@@ -26,7 +26,7 @@ from pipeline.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-DETECTOR_VERSION = "0.4.0"
+DETECTOR_VERSION = "0.5.0"
 MAX_TEXT = 2_000_000  # characters; longer input is cut (an article is far shorter)
 # a clause they open tells when something happened: a promise made there is background ("years after the
 # minister promised that …"), not a statement the article reports
