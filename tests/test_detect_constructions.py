@@ -124,7 +124,7 @@ def test_topical_path_skips_an_article_with_nothing_topical_but_all_finds_its_st
 
 DEMANDS = [
     (
-        "Defence Minister Irakli Dolidze urged the allies on Monday to name a date for Georgia's NATO accession.",
+        "Minister Irakli Dolidze urged the allies on Monday to name a date for Georgia's NATO accession.",
         "Irakli Dolidze",
         "urged",
         "name a date for Georgia's NATO accession",
