@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 
@@ -130,4 +130,3 @@ class Article:
     link: str | None = None  # the link as the feed gave it
     guid: str | None = None
     site: str | None = None
-    html: bytes | None = field(default=None, repr=False)  # raw page, stored compressed in `pages`
