@@ -25,7 +25,7 @@ import yaml
 
 from pipeline.errors import ConfigError
 from pipeline.records import FeedSource
-from pipeline.seedfile import compose, entries, line
+from pipeline.seedfile import compose, entries, line, read_text
 from pipeline.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)
@@ -88,12 +88,7 @@ def load_feeds(path: Path, *, base_url: str | None = None) -> list[FeedSource]:
     With `base_url`, every `{base}` in the file is replaced by it first (for the demo feed list, whose URLs
     point at a local server whose address is known only at run time).
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("feed list not found", path=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the feed list: {exc}", path=str(path)) from exc
+    text = read_text(path, what="feed list")
     if base_url is not None:
         text = text.replace("{base}", base_url.rstrip("/"))
     return parse_feeds(text, path=str(path))

@@ -7,9 +7,21 @@ text written (`language: no` stays Norwegian).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import yaml
 
 from pipeline.errors import ConfigError
+
+
+def read_text(path: Path, *, what: str) -> str:
+    """The text of a data file; a missing or unreadable one raises `ConfigError` naming the file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{what} not found", path=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the {what}: {exc}", path=str(path)) from exc
 
 
 def compose(text: str, *, path: str) -> yaml.Node | None:

@@ -43,7 +43,7 @@ import yaml
 from pipeline.config import EXTRA_COUNTRIES, ISO_639_1, ISO_3166_1_ALPHA_2
 from pipeline.detect.topics import TOPICS
 from pipeline.errors import AlertError, ConfigError
-from pipeline.seedfile import compose, entries, line
+from pipeline.seedfile import compose, entries, line, read_text
 
 log = logging.getLogger(__name__)
 
@@ -126,12 +126,7 @@ def load_alert_config(
 
     With `require_env=False` the `${VAR}` channels are left unresolved (for previews, which send nothing).
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("alert rules file not found", path=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the alert rules: {exc}", path=str(path)) from exc
+    text = read_text(path, what="alert rules file")
     return parse_alert_config(
         text, path=path, env=os.environ if env is None else env, require_env=require_env
     )

@@ -68,11 +68,7 @@ class SpeakerLexicon:
 
 
 def _compose(path: Path) -> yaml.Node:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ConfigError(f"cannot read: {e.strerror}", path=str(path)) from None
-    node = seedfile.compose(text, path=str(path))
+    node = seedfile.compose(seedfile.read_text(path, what="lexicon"), path=str(path))
     if not isinstance(node, yaml.MappingNode):
         raise ConfigError("expected a mapping at the top", path=str(path), line=1)
     return node

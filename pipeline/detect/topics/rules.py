@@ -88,11 +88,7 @@ class TopicRules:
 def load_topic_rules(path: Path | None = None) -> TopicRules:
     """Parse and validate a topics file (default: `seeds/topics.yaml`); cached, so parsed once a process."""
     path = path or seeds_dir() / TOPICS_FILE
-    try:
-        source = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ConfigError(f"cannot read: {e.strerror}", path=str(path)) from None
-    root = seedfile.compose(source, path=str(path))
+    root = seedfile.compose(seedfile.read_text(path, what="topic rules"), path=str(path))
     rules = _Reader(str(path)).read_file(root)
     log.debug("loaded %d languages of topic rules from %s", len(rules.languages), path)
     return rules
