@@ -115,3 +115,14 @@ def notify_failure(context: Any) -> None:
         log.exception("cannot read the alert settings; failure notice %r not sent", subject)
         return
     send_failure_notice(subject, body, rules_path=rules_path)
+
+
+def writer_task_args() -> dict[str, Any]:
+    """What every task that writes the DuckDB file shares: the one-slot pool, the writer queue, and a
+    failure notice (the mapped fetch tasks write nothing and report through fetch_log instead)."""
+    return {
+        "pool": DUCKDB_POOL,
+        "pool_slots": 1,
+        "queue": read_writer_queue(),
+        "on_failure_callback": notify_failure,
+    }

@@ -28,12 +28,10 @@ if _DAGS_FOLDER not in sys.path:
 
 from _newswatch_common import (  # noqa: E402
     DEFAULT_ARGS,
-    DUCKDB_POOL,
     START_DATE,
     STATEMENTS,
-    notify_failure,
-    read_writer_queue,
     run_times,
+    writer_task_args,
 )
 
 log = logging.getLogger(__name__)
@@ -52,11 +50,8 @@ log = logging.getLogger(__name__)
 )
 def newswatch_alerts() -> None:
     @task(
-        pool=DUCKDB_POOL,
-        pool_slots=1,
-        queue=read_writer_queue(),
+        **writer_task_args(),
         execution_timeout=timedelta(minutes=20),
-        on_failure_callback=notify_failure,
     )
     def send_alerts() -> dict[str, Any]:
         """Send what the alert rules owe (new clusters, due digests, retries) and the feed-health alerts.

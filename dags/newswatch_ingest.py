@@ -38,14 +38,13 @@ if _DAGS_FOLDER not in sys.path:
 
 from _newswatch_common import (  # noqa: E402
     DEFAULT_ARGS,
-    DUCKDB_POOL,
     START_DATE,
     STATEMENTS,
     notify_failure,
     read_feed_concurrency,
     read_schedule,
-    read_writer_queue,
     run_times,
+    writer_task_args,
 )
 
 
@@ -62,12 +61,9 @@ from _newswatch_common import (  # noqa: E402
 )
 def newswatch_ingest() -> None:
     @task(
-        pool=DUCKDB_POOL,
-        pool_slots=1,
-        queue=read_writer_queue(),
+        **writer_task_args(),
         retries=1,
         execution_timeout=timedelta(minutes=10),
-        on_failure_callback=notify_failure,
     )
     def plan() -> list[dict[str, Any]]:
         """Register the listed feeds and return the due ones as JSON-able dicts (one per `fetch_feed`)."""
@@ -111,12 +107,9 @@ def newswatch_ingest() -> None:
         return str(staged)
 
     @task(
-        pool=DUCKDB_POOL,
-        pool_slots=1,
-        queue=read_writer_queue(),
+        **writer_task_args(),
         trigger_rule="all_done",
         outlets=[STATEMENTS],
-        on_failure_callback=notify_failure,
     )
     def load(planned: list[dict[str, Any]]) -> dict[str, Any]:
         """Merge every staged feed of this run into the database (the one writer); record the run.
