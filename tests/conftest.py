@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 
@@ -26,7 +27,7 @@ def http_server() -> Iterator[FixtureServer]:
 def rss(title: str, base: str, items: list[tuple[str, str, str]]) -> str:
     """An RSS 2.0 feed; items are (title, link path, pubDate)."""
     entries = "".join(
-        f"<item><title>{t}</title><link>{base}{path}</link><guid>{base}{path}</guid>"
+        f"<item><title>{t}</title><link>{escape(base + path)}</link><guid>{escape(base + path)}</guid>"
         f"<pubDate>{date}</pubDate><description>{t} (fictional test item)</description></item>"
         for t, path, date in items
     )
@@ -40,7 +41,7 @@ def rss(title: str, base: str, items: list[tuple[str, str, str]]) -> str:
 def atom(title: str, base: str, items: list[tuple[str, str, str]]) -> str:
     """An Atom feed; items are (title, link path, updated ISO time)."""
     entries = "".join(
-        f'<entry><title>{t}</title><link href="{base}{path}"/><id>{base}{path}</id>'
+        f'<entry><title>{t}</title><link href="{escape(base + path)}"/><id>{escape(base + path)}</id>'
         f"<updated>{date}</updated><summary>{t}</summary></entry>"
         for t, path, date in items
     )
