@@ -37,7 +37,7 @@ bench-ingest: $(STAMP)
 	$(BIN)/python bench/ingest.py
 
 bench-detect: $(STAMP)
-	$(BIN)/python bench/detect.py ../shared/data/ggt/docs.jsonl seeds/demo/pages
+	$(BIN)/python bench/detect.py generated:60 ../shared/data/ggt/docs.jsonl seeds/demo/pages --repeat 9
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

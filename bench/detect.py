@@ -1,10 +1,12 @@
 """Speed of statement detection next to trafilatura extraction on the same articles.
 
     .venv/bin/python bench/detect.py CORPUS... [--repeat 5] [--limit 200]
+    .venv/bin/python bench/detect.py generated:60 ../shared/data/ggt/docs.jsonl seeds/demo/pages
 
-Each CORPUS is reported on its own. A CORPUS is a folder of .html pages (the demo pages: extracted first,
-detection runs on the extracted text, one block a paragraph as pipeline.extract gives it) or a JSON Lines
-file of {"id", "text"[, "title"]} documents (the GGT texts). A JSON Lines text is wrapped into a
+Each CORPUS is reported on its own. `generated:N` is N pages made by bench/ingest.py's generator: full-size
+news pages, every one with statements on the topics. A folder of .html pages (the demo pages) is extracted
+first and detection runs on the extracted text, one block a paragraph as pipeline.extract gives it. A
+JSON Lines file holds {"id", "text"[, "title"]} documents (the GGT texts); each text is wrapped into a
 realistic news page before extraction: a <head> with meta tags, a stylesheet link, an inline style and a
 JSON-LD script; a site header with a navigation bar of section links; the article (headline, byline,
 time, the paragraphs, a figure caption, a related-stories aside and a share bar) inside <main>; a footer
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import random
 import statistics
 import sys
 import time
@@ -80,6 +83,8 @@ def wrap_page(text: str, title: str, index: int) -> str:
 
 def load_corpus(name: str, limit: int) -> list[str]:
     """The HTML pages of one corpus."""
+    if name.startswith("generated:"):
+        return generated_pages(int(name.partition(":")[2] or 60))[: limit or None]
     path = Path(name)
     if path.is_dir():
         pages = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(path.rglob("*.html"))]
@@ -91,6 +96,16 @@ def load_corpus(name: str, limit: int) -> list[str]:
                 title = doc.get("title") or doc["text"].strip().split("\n", 1)[0][:90]
                 pages.append(wrap_page(doc["text"], title, i))
     return pages[:limit] if limit else pages
+
+
+def generated_pages(count: int) -> list[str]:
+    """`bench/ingest.py`'s pages: full-size news pages (~21 KB of chrome and story, invented text) whose every
+    story holds statements on the topics — the costliest case for the topical path."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from ingest import make_page  # the sibling benchmark's page generator
+
+    rng = random.Random(20261128)
+    return [make_page(i, rng) for i in range(count)]
 
 
 def median_ms(run: Callable[[], object], repeat: int) -> float:
@@ -146,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("corpus", nargs="+", help="JSON Lines documents or folders of .html pages")
+    parser.add_argument(
+        "corpus", nargs="+", help="JSON Lines documents, folders of .html pages, or generated:N"
+    )
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--limit", type=int, default=0, help="at most this many articles a corpus (0: all)")
     args = parser.parse_args(argv)
