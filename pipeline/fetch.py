@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -27,6 +29,8 @@ from pipeline.store.ingest import stored_urls
 from pipeline.urls import canonicalize_url
 
 log = logging.getLogger(__name__)
+
+PARENT_CHECK_SECONDS = 1.0
 
 
 class Progress(Protocol):
@@ -237,4 +241,26 @@ def make_pool(workers: int) -> ProcessPoolExecutor:
     # Python 3.11: its fork server is never handed the main module's path.) Then the warm-up: language
     # model, lexicons.
     context.set_forkserver_preload(["pipeline.cli", "pipeline.ingest", "pipeline.preload"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=exit_with_parent, initargs=(os.getpid(),)
+    )
+
+
+def exit_with_parent(parent_pid: int) -> None:
+    """Pool worker initializer: end the worker once the process that made the pool is gone.
+
+    A pass killed with SIGKILL cannot shut its pool down, and a worker would otherwise wait for work
+    forever (it holds both ends of its own queue pipes), keeping the fork server alive with it.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_SECONDS)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # the pid was reused by someone else's process: ours is gone too
+                os._exit(0)
+
+    threading.Thread(target=watch, name="newswatch-parent-watch", daemon=True).start()

@@ -209,6 +209,18 @@ def _keys(db: Path) -> dict[str, list]:
     }
 
 
+def _processes_with(marker: str) -> list[int]:
+    """Live processes whose environment holds `marker` (read from /proc)."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker.encode() in environ.read_bytes():
+                found.append(int(environ.parent.name))
+        except OSError:  # gone, or not ours to read
+            continue
+    return found
+
+
 def _loaded(db: Path, feed: str) -> bool:
     """True once the feed's outcome is in the database (read through the store, which waits out locks)."""
     if not db.exists():
@@ -253,16 +265,25 @@ def test_a_run_killed_midway_then_rerun_equals_one_clean_run(
     command = [*NEWSWATCH, "run", "--feeds", str(feeds), "--no-alerts"]
     cli_env = {**cli_env, "NEWSWATCH_READ_TIMEOUT": "60", "NEWSWATCH_TIMEOUT": "90"}
 
+    marker = f"killed-run-{os.getpid()}-{time.monotonic_ns()}"  # inherited by every process the run starts
     process = subprocess.Popen(
-        [*command, "--db", str(killed_db)], env=cli_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [*command, "--db", str(killed_db)],
+        env={**cli_env, "NEWSWATCH_TEST_MARKER": marker},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and not _loaded(killed_db, "Fast"):
         time.sleep(0.1)
     assert http_server.requests_for("/news/exercise"), "the slow feed's pages are being downloaded"
+    assert _processes_with(marker), "the run's extraction workers are up"
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
     assert process.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _processes_with(marker):
+        time.sleep(0.2)
+    assert not _processes_with(marker), "the killed run's workers and fork server end with it"
     partial = _keys(killed_db)
     assert 0 < len(partial["articles"]) < 4, "the kill came mid-way"
 
