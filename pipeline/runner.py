@@ -16,7 +16,7 @@ from pipeline.http import HttpSettings
 from pipeline.ingest import run_pass
 from pipeline.settings import Settings
 from pipeline.stage import FeedOutcome
-from pipeline.store import Store, fetch_dicts
+from pipeline.store import Store, load_query
 
 
 class RichProgress:
@@ -73,13 +73,7 @@ def run_from_cli(
 
 
 def _summary_table(store: Store, run_id: str, feeds: Path, db: Path) -> Table:
-    with store.reader() as con:
-        rows = fetch_dicts(
-            con,
-            "SELECT f.name, l.status, l.http_status, l.items, l.new_items, l.error "
-            "FROM fetch_log l JOIN feeds f USING (feed_id) WHERE l.run_id = ? ORDER BY l.status DESC, f.name",
-            [run_id],
-        )
+    rows = store.query(load_query("run_feeds"), {"run_id": run_id})
     table = Table(
         title=f"feeds fetched in run {run_id}",
         caption=f"feeds from {feeds}, stored in {db}",
